@@ -1,0 +1,58 @@
+# patrolgrid: `make run` sets everything up and starts the demo; `make test` runs every check.
+
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC := src/patrolgrid/static/index.html
+WEB_SOURCES := $(shell find web/src web/index.html web/m web/public web/vite.config.ts \
+                 web/tsconfig*.json -type f 2>/dev/null)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup web lint types pytest webtest e2e chromium bench clean
+
+run: setup web  ## set up everything and start the demo console at http://127.0.0.1:8000
+	$(BIN)/patrolgrid demo
+
+setup: $(VENV)/.installed web/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "patrolgrid needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: $(STATIC)
+
+$(STATIC): web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+test: lint types pytest webtest e2e  ## every check CI runs
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest -m "not e2e" -q
+
+webtest: web/node_modules/.installed
+	cd web && npm run build && npm test
+
+e2e: $(VENV)/.installed chromium web
+	$(BIN)/pytest -m e2e -q
+
+chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download browsers here)
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
+
+clean:
+	rm -rf $(VENV) web/node_modules src/patrolgrid/static var test-results

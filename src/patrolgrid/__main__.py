@@ -1,0 +1,3 @@
+from patrolgrid.cli import app
+
+app()

@@ -1,0 +1,100 @@
+"""Settings from `PATROLGRID_*` environment variables and an optional TOML file.
+
+Precedence (highest first): constructor arguments, environment, the TOML file named by
+`PATROLGRID_CONFIG` (default `./patrolgrid.toml` when it exists), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("PATROLGRID_CONFIG", "patrolgrid.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATROLGRID_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where the SQLite file and secret key live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy async URL; empty means a SQLite file under data_dir."
+    )
+    bus_url: str = Field("memory://", description="memory:// (one process) or redis://host:port/db")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    secret_key: str = Field("", description="Empty: generated on first run, kept in data_dir.")
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(5, ge=1, le=100)
+    login_lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    ws_queue_size: int = Field(256, ge=8, le=100_000)
+    ws_heartbeat_seconds: float = Field(20.0, gt=0)
+    ws_idle_timeout_seconds: float = Field(60.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://")):
+            raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+psycopg://")
+        return value
+
+    @field_validator("bus_url")
+    @classmethod
+    def _known_bus(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("bus_url must be memory:// or redis://...")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'patrolgrid.db').resolve()}"
+
+    def ensure_secret_key(self) -> str:
+        """Return the secret key, generating and storing one in data_dir on first run."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.is_file():
+            self.secret_key = path.read_text().strip()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.secret_key = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(self.secret_key)
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

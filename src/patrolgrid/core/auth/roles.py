@@ -1,0 +1,57 @@
+"""Roles and what each may do. Every endpoint names one permission; a role grants a set.
+
+Domains add their permissions here as they arrive, so the whole policy reads in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    commander = "commander"
+    operator = "operator"
+    officer = "officer"  # 路警 (民警)
+    auxiliary = "auxiliary"  # 路员 (辅警/公益岗位)
+    legal = "legal"  # 法制员
+    supervisor = "supervisor"  # 督察
+    leader = "leader"  # 领导
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.admin: ("系统管理员", "Administrator"),
+    Role.commander: ("指挥长", "Commander"),
+    Role.operator: ("值班员", "Operator"),
+    Role.officer: ("路警", "Officer"),
+    Role.auxiliary: ("路员", "Auxiliary"),
+    Role.legal: ("法制员", "Legal officer"),
+    Role.supervisor: ("督察", "Supervisor"),
+    Role.leader: ("领导", "Leader"),
+}
+
+
+class Perm(StrEnum):
+    people_read = "people:read"
+    people_write = "people:write"
+    users_manage = "users:manage"
+    audit_read = "audit:read"
+    settings_read = "settings:read"
+    settings_write = "settings:write"
+    realtime = "realtime:connect"
+    self_read = "self:read"  # one's own account and person card
+
+
+_EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read}
+_DESK = _EVERYONE | {Perm.people_read}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.admin: frozenset(Perm),
+    Role.commander: frozenset(_DESK | {Perm.people_write, Perm.audit_read}),
+    Role.operator: frozenset(_DESK),
+    Role.officer: frozenset(_EVERYONE),
+    Role.auxiliary: frozenset(_EVERYONE),
+    Role.legal: frozenset(_DESK),
+    Role.supervisor: frozenset(_DESK | {Perm.audit_read}),
+    Role.leader: frozenset(_DESK | {Perm.audit_read}),
+}

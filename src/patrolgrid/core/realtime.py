@@ -1,0 +1,286 @@
+"""The real-time hub behind `/ws`.
+
+One bus subscription feeds every WebSocket. Each connection has its own bounded outbound queue
+and its own writer task, so a slow client only ever slows itself:
+
+- an event is encoded with orjson once per broadcast and the same text goes to every queue;
+- an event with a `key` replaces a still-queued event with the same key (the client gets the
+  latest state, not a backlog);
+- when a queue is full, the oldest non-critical message is dropped and the client is told
+  (`{"type": "lagged"}`) so it can re-fetch; critical messages are never dropped;
+- the server pings every `ws_heartbeat_seconds`; a client silent for `ws_idle_timeout_seconds`
+  is disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from patrolgrid.core.auth.deps import authenticate, presented_token
+from patrolgrid.core.auth.models import TokenKind
+from patrolgrid.core.auth.principal import Principal
+from patrolgrid.core.auth.roles import Perm
+from patrolgrid.core.bus import Bus, Event, Subscription
+from patrolgrid.core.db import Database
+from patrolgrid.core.errors import envelope
+from patrolgrid.core.jsonutil import JSONResponse, dumps, loads
+
+log = logging.getLogger(__name__)
+
+
+class OutboundQueue:
+    """Bounded, coalescing, order-preserving queue of encoded messages for one client."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[object, tuple[str, bool]] = OrderedDict()
+        self._seq = itertools.count()
+        self._ready = asyncio.Event()
+        self.dropped = 0  # since the client was last told it lagged
+        self.dropped_total = 0
+        self.coalesced = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, text: str, key: str | None = None, critical: bool = False) -> None:
+        if key is not None and key in self._items:
+            # Keep the queue position (the client hears about this state as early as it
+            # would have), carry the newest content.
+            was_critical = self._items[key][1]
+            self._items[key] = (text, critical or was_critical)
+            self.coalesced += 1
+            return
+        if len(self._items) >= self.maxsize and not self._drop_oldest_non_critical():
+            if not critical:
+                self.dropped += 1
+                self.dropped_total += 1
+                return
+        slot: object = key if key is not None else next(self._seq)
+        self._items[slot] = (text, critical)
+        self._ready.set()
+
+    def _drop_oldest_non_critical(self) -> bool:
+        for slot, (_, critical) in self._items.items():
+            if not critical:
+                del self._items[slot]
+                self.dropped += 1
+                self.dropped_total += 1
+                return True
+        return False
+
+    async def get(self) -> str:
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        if self.dropped:
+            count, self.dropped = self.dropped, 0
+            return dumps({"type": "lagged", "dropped": count}).decode()
+        _, (text, _) = self._items.popitem(last=False)
+        return text
+
+
+@dataclass(eq=False)
+class Connection:
+    websocket: WebSocket
+    principal: Principal
+    queue: OutboundQueue
+    topics: set[str] = field(default_factory=set)
+    last_seen: float = field(default_factory=time.monotonic)
+
+    @property
+    def personal_topic(self) -> str:
+        return f"user.{self.principal.user_id}"
+
+
+class Hub:
+    def __init__(
+        self, bus: Bus, db: Database, *, queue_size: int, heartbeat: float, idle_timeout: float
+    ) -> None:
+        self.bus = bus
+        self.db = db
+        self.queue_size = queue_size
+        self.heartbeat = heartbeat
+        self.idle_timeout = idle_timeout
+        self.connections: set[Connection] = set()
+        self._topics: dict[str, Perm] = {}
+        self._subscription: Subscription | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def register_topic(self, topic: str, permission: Perm) -> None:
+        """Domains declare the topics they publish and who may subscribe to them."""
+        self._topics[topic] = permission
+
+    @property
+    def topics(self) -> dict[str, Perm]:
+        return dict(self._topics)
+
+    async def start(self) -> None:
+        self._subscription = await self.bus.subscribe(None)
+        self._tasks = [
+            asyncio.create_task(self._pump(), name="hub-pump"),
+            asyncio.create_task(self._heartbeat(), name="hub-heartbeat"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._subscription is not None:
+            await self._subscription.close()
+        for conn in list(self.connections):
+            with contextlib.suppress(Exception):
+                await conn.websocket.close(code=1001)
+
+    async def _pump(self) -> None:
+        assert self._subscription is not None
+        async for event in self._subscription:
+            try:
+                self.broadcast(event)
+            except Exception:
+                log.exception("broadcast of %s/%s failed", event.topic, event.name)
+
+    def broadcast(self, event: Event) -> int:
+        """Queue the event for every connection subscribed to its topic; returns how many."""
+        receivers = [c for c in self.connections
+                     if event.topic in c.topics or event.topic == c.personal_topic]
+        if not receivers:
+            return 0
+        text = dumps({"type": "event", "topic": event.topic, "event": event.name,
+                      "data": event.data}).decode()
+        key = None if event.key is None else f"{event.topic}:{event.key}"
+        for conn in receivers:
+            conn.queue.put(text, key, event.critical)
+        return len(receivers)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            now = time.monotonic()
+            ping = dumps({"type": "ping", "t": time.time()}).decode()
+            for conn in list(self.connections):
+                if now - conn.last_seen > self.idle_timeout:
+                    log.info("closing idle websocket of %s", conn.principal.username)
+                    with contextlib.suppress(Exception):
+                        await conn.websocket.close(code=4408, reason="idle")
+                    continue
+                conn.queue.put(ping, key="__ping__")
+
+    # ---- one connection -------------------------------------------------------------------
+
+    async def serve(self, websocket: WebSocket) -> None:
+        principal = await self._authenticate(websocket)
+        if principal is None:
+            return
+        await websocket.accept()
+        conn = Connection(websocket, principal, OutboundQueue(self.queue_size))
+        self.connections.add(conn)
+        conn.queue.put(dumps({"type": "hello", "user": {
+            "id": principal.user_id, "username": principal.username,
+            "display_name": principal.display_name, "role": principal.role.value,
+        }, "topics": sorted(t for t, p in self._topics.items() if principal.can(p))}).decode())
+        writer = asyncio.create_task(self._write(conn), name=f"ws-writer-{principal.username}")
+        try:
+            await self._read(conn)
+        finally:
+            self.connections.discard(conn)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+
+    async def _authenticate(self, websocket: WebSocket) -> Principal | None:
+        """Session cookie (same origin only), bearer header, or `?token=` for devices whose
+        WebSocket client cannot set headers; requires the realtime permission."""
+        token = presented_token(websocket)
+        if token is not None and token[1] is TokenKind.session and not _same_origin(websocket):
+            # A cookie travels with any page's request: refuse cross-site pages (CSWSH).
+            await self._deny(websocket, 403, "auth.bad_origin", "来源不被允许", "Origin not allowed")
+            return None
+        query_token = websocket.query_params.get("token")
+        if token is None and query_token:
+            token = (query_token, TokenKind.api)
+        async with self.db.sessions() as session:
+            principal = await authenticate(websocket, session, token)
+        if principal is None:
+            await self._deny(websocket, 401, "auth.required", "请先登录", "Authentication required")
+            return None
+        if not principal.can(Perm.realtime):
+            await self._deny(websocket, 403, "auth.forbidden", "没有权限", "Permission denied")
+            return None
+        return principal
+
+    @staticmethod
+    async def _deny(websocket: WebSocket, status: int, code: str, zh: str, en: str) -> None:
+        await websocket.send_denial_response(
+            JSONResponse(envelope(code, zh, en), status_code=status)
+        )
+
+    async def _write(self, conn: Connection) -> None:
+        try:
+            while True:
+                text = await conn.queue.get()
+                await conn.websocket.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+    async def _read(self, conn: Connection) -> None:
+        ws = conn.websocket
+        while ws.application_state == WebSocketState.CONNECTED:
+            try:
+                raw = await ws.receive_text()
+            except (WebSocketDisconnect, RuntimeError, KeyError):
+                return
+            conn.last_seen = time.monotonic()
+            try:
+                message = loads(raw)
+                kind = message.get("type") if isinstance(message, dict) else None
+            except ValueError:
+                kind = None
+            if kind == "pong" or kind == "ping":
+                if kind == "ping":
+                    conn.queue.put(dumps({"type": "pong"}).decode())
+                continue
+            if kind in ("subscribe", "unsubscribe"):
+                self._change_topics(conn, kind, message.get("topics"))
+                continue
+            conn.queue.put(_error("ws.bad_message", "无法识别的消息", "Unrecognised message"))
+
+    def _change_topics(self, conn: Connection, kind: str, topics: Any) -> None:
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            conn.queue.put(_error("ws.bad_message", "topics 应为字符串数组",
+                                  "topics must be a list of strings"))
+            return
+        if kind == "unsubscribe":
+            conn.topics.difference_update(topics)
+        else:
+            refused = [t for t in topics
+                       if t not in self._topics or not conn.principal.can(self._topics[t])]
+            conn.topics.update(t for t in topics if t not in refused)
+            if refused:
+                conn.queue.put(_error("ws.topic_refused", "无法订阅这些主题",
+                                      "Cannot subscribe to these topics", {"topics": refused}))
+        conn.queue.put(dumps({"type": "subscribed", "topics": sorted(conn.topics)}).decode())
+
+
+def _error(code: str, zh: str, en: str, details: Any = None) -> str:
+    return dumps({"type": "error", **envelope(code, zh, en, details)}).decode()
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:  # not a browser
+        return True
+    host = websocket.headers.get("host", "")
+    return urlsplit(origin).netloc == host

@@ -1,0 +1,55 @@
+"""Loads the demo organisation and the demo accounts (idempotent: skips what exists)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patrolgrid.core import audit
+from patrolgrid.core.auth import flows as auth_flows
+from patrolgrid.core.auth.models import User, UserCreate
+from patrolgrid.core.bus import Bus
+from patrolgrid.demo import data
+from patrolgrid.org import flows as org_flows
+from patrolgrid.org.models import BrigadeUpdate, Person, PersonIn, PersonKind, SquadronIn
+
+_BADGE_PREFIX = {PersonKind.police: "P", PersonKind.auxiliary: "A", PersonKind.public_welfare: "G"}
+
+
+async def load_demo(session: AsyncSession, bus: Bus) -> bool:
+    """Returns False when the demo was already loaded."""
+    if await session.scalar(select(User).where(User.username == "commander")) is not None:
+        return False
+    actor = audit.SYSTEM
+    await org_flows.update_brigade(
+        session, bus, BrigadeUpdate(name=data.BRIGADE_NAME, code=data.BRIGADE_CODE), actor
+    )
+    index = 0
+    for squad_no, ((name, code), strength) in enumerate(
+        zip(data.SQUADRONS, data.STRENGTH, strict=True), start=1
+    ):
+        squadron = await org_flows.create_squadron(
+            session, bus, SquadronIn(name=name, code=code), actor
+        )
+        for kind, count in zip(PersonKind, strength, strict=True):
+            for n in range(1, count + 1):
+                index += 1
+                posts = data.POSTS[kind]
+                await org_flows.create_person(session, bus, PersonIn(
+                    name=data.generated_name(index),
+                    badge_no=f"{_BADGE_PREFIX[kind]}{squad_no:02d}{n:03d}",
+                    kind=kind, post=posts[n % len(posts)],
+                    mobile=data.generated_mobile(index), squadron_id=squadron.id,
+                ), actor)
+    for username, display, role, badge in data.USERS:
+        person = None
+        if badge is not None:
+            person = await session.scalar(select(Person).where(Person.badge_no == badge))
+            assert person is not None
+            display = f"{display} {person.name}"
+        user = await auth_flows.create_user(session, UserCreate(
+            username=username, display_name=display, role=role, password=data.DEMO_PASSWORD,
+        ), actor)
+        if person is not None:
+            await org_flows.link_user(session, bus, person.id, user.id, actor)
+    return True

@@ -1,0 +1,33 @@
+import { Setting, UserFilled } from '@element-plus/icons-vue'
+import type { Component } from 'vue'
+import type { Permission } from '@/shared/types'
+
+export interface NavItem {
+  route: string
+  path: string
+  labelKey: string
+  icon: Component
+  testId: string
+  /** Shown when the user has at least one of these. */
+  anyPermission: Permission[]
+}
+
+/** The console's navigation. Later issues add map, incidents, grids, duty and more. */
+export const NAV_ITEMS: NavItem[] = [
+  {
+    route: 'people',
+    path: '/people',
+    labelKey: 'nav.people',
+    icon: UserFilled,
+    testId: 'nav-people',
+    anyPermission: ['people:read'],
+  },
+  {
+    route: 'settings',
+    path: '/settings',
+    labelKey: 'nav.settings',
+    icon: Setting,
+    testId: 'nav-settings',
+    anyPermission: ['users:manage', 'audit:read', 'settings:read'],
+  },
+]

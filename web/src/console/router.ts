@@ -1,0 +1,63 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useAuthStore } from '@/shared/stores/auth'
+import ConsoleLayout from './layout/ConsoleLayout.vue'
+import { NAV_ITEMS } from './nav'
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./views/LoginView.vue'),
+    meta: { public: true, titleKey: 'login.title' },
+  },
+  {
+    path: '/',
+    component: ConsoleLayout,
+    children: [
+      {
+        path: '',
+        name: 'home',
+        // Sends the user to the first page they may open. This runs after the global session
+        // guard (a `redirect` would run before it, when the user is not known yet).
+        component: () => import('./views/ForbiddenView.vue'),
+        beforeEnter: () => {
+          const auth = useAuthStore()
+          const first = NAV_ITEMS.find((item) => auth.canAny(...item.anyPermission))
+          return { name: first ? first.route : 'forbidden' }
+        },
+      },
+      {
+        path: 'people',
+        name: 'people',
+        component: () => import('./views/PeopleView.vue'),
+        meta: { titleKey: 'nav.people', anyPermission: ['people:read'] },
+      },
+      {
+        path: 'settings',
+        name: 'settings',
+        component: () => import('./views/SettingsView.vue'),
+        meta: {
+          titleKey: 'nav.settings',
+          anyPermission: ['users:manage', 'audit:read', 'settings:read'],
+        },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('./views/ForbiddenView.vue'),
+        meta: { titleKey: 'errors.forbidden' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('./views/NotFoundView.vue'),
+        meta: { titleKey: 'errors.notFound' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+})

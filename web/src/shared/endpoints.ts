@@ -1,0 +1,83 @@
+/** Typed calls to the patrolgrid REST API, one function per endpoint. */
+import type { RequestOptions } from './api'
+import { api } from './http'
+import type {
+  AdminUser,
+  AdminUserCreate,
+  AdminUserPatch,
+  AuditEntry,
+  Brigade,
+  ItemList,
+  Page,
+  Person,
+  PersonCreate,
+  PersonKind,
+  PersonPatch,
+  Squadron,
+  SystemInfo,
+  User,
+} from './types'
+
+export const authApi = {
+  login: (username: string, password: string) =>
+    api.post<{ user: User }>('/api/auth/login', { username, password }, { skipAuthRedirect: true }),
+  logout: () => api.post<void>('/api/auth/logout', undefined, { skipAuthRedirect: true }),
+  me: () => api.get<{ user: User }>('/api/auth/me', { skipAuthRedirect: true }),
+}
+
+export interface PeopleQuery {
+  q?: string
+  squadron_id?: number | null
+  kind?: PersonKind | ''
+  active?: boolean | null
+  limit?: number
+  offset?: number
+}
+
+export type ExportFormat = 'csv' | 'xlsx'
+
+export const orgApi = {
+  brigade: () => api.get<Brigade>('/api/org/brigade'),
+  updateBrigade: (body: Partial<Pick<Brigade, 'name' | 'code'>>) =>
+    api.patch<Brigade>('/api/org/brigade', body),
+
+  squadrons: () => api.get<ItemList<Squadron>>('/api/org/squadrons'),
+  createSquadron: (body: { name: string; code: string }) =>
+    api.post<Squadron>('/api/org/squadrons', body),
+  updateSquadron: (id: number, body: { name?: string; code?: string }) =>
+    api.patch<Squadron>(`/api/org/squadrons/${id}`, body),
+  deleteSquadron: (id: number) => api.delete(`/api/org/squadrons/${id}`),
+
+  people: (query: PeopleQuery, options?: RequestOptions) =>
+    api.get<Page<Person>>('/api/org/people', { ...options, query: { ...query } }),
+  person: (id: number) => api.get<Person>(`/api/org/people/${id}`),
+  createPerson: (body: PersonCreate) => api.post<Person>('/api/org/people', body),
+  updatePerson: (id: number, body: PersonPatch) => api.patch<Person>(`/api/org/people/${id}`, body),
+  deletePerson: (id: number) => api.delete(`/api/org/people/${id}`),
+  importPeople: (file: File) => {
+    const form = new FormData()
+    form.append('file', file, file.name)
+    return api.post<{ imported: number }>('/api/org/people/import', undefined, { form })
+  },
+  exportUrl: (format: ExportFormat) => api.url('/api/org/people/export', { format }),
+}
+
+export interface AuditQuery {
+  limit?: number
+  offset?: number
+  entity_type?: string
+  actor?: string
+}
+
+export const adminApi = {
+  users: () => api.get<ItemList<AdminUser>>('/api/admin/users'),
+  createUser: (body: AdminUserCreate) => api.post<AdminUser>('/api/admin/users', body),
+  updateUser: (id: number, body: AdminUserPatch) =>
+    api.patch<AdminUser>(`/api/admin/users/${id}`, body),
+  audit: (query: AuditQuery) =>
+    api.get<Page<AuditEntry>>('/api/admin/audit', { query: { ...query } }),
+}
+
+export const systemApi = {
+  info: () => api.get<SystemInfo>('/api/system/info'),
+}

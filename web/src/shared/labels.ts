@@ -1,0 +1,13 @@
+/** Labels for server enums, falling back to the raw value for values this UI does not know yet. */
+import { i18n } from './i18n'
+
+function label(prefix: string, value: string | null | undefined): string {
+  if (!value) return ''
+  const key = `${prefix}.${value}`
+  return i18n.global.te(key) ? i18n.global.t(key) : value
+}
+
+export const roleLabel = (role: string | null | undefined) => label('roles', role)
+export const kindLabel = (kind: string | null | undefined) => label('kinds', kind)
+export const entityTypeLabel = (type: string | null | undefined) =>
+  label('settings.audit.entityTypes', type)

@@ -1,0 +1,35 @@
+/** The page's one realtime connection, shared by every component that needs live events. */
+import { onBeforeUnmount, onMounted } from 'vue'
+import { api } from './http'
+import { defaultSocketUrl, RealtimeClient, type EventHandler } from './ws'
+
+let client: RealtimeClient | null = null
+
+export function getRealtime(): RealtimeClient {
+  if (!client) {
+    client = new RealtimeClient({
+      url: () => defaultSocketUrl('/ws'),
+      // The server refused the socket's cookie: ask the API, whose 401 sends us to the login page.
+      // (This request does not opt out of the app's 401 handler.)
+      onAuthFailure: () => {
+        api.get('/api/auth/me').catch(() => undefined)
+      },
+    })
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', () => client?.reconnectNow())
+    }
+  }
+  return client
+}
+
+/** Subscribes to a topic while the calling component is mounted. */
+export function useTopic(topic: string, handler: EventHandler): void {
+  let unsubscribe: (() => void) | null = null
+  onMounted(() => {
+    unsubscribe = getRealtime().subscribe(topic, handler)
+  })
+  onBeforeUnmount(() => {
+    unsubscribe?.()
+    unsubscribe = null
+  })
+}

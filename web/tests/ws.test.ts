@@ -1,0 +1,287 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { backoffDelay, DEFAULT_BACKOFF, RealtimeClient, type WebSocketLike } from '@/shared/ws'
+
+/** A WebSocket stand-in the test drives by hand. */
+class FakeSocket implements WebSocketLike {
+  static instances: FakeSocket[] = []
+  readyState = 0
+  sent: unknown[] = []
+  closedWith: number | null = null
+  onopen: WebSocketLike['onopen'] = null
+  onclose: WebSocketLike['onclose'] = null
+  onmessage: WebSocketLike['onmessage'] = null
+  onerror: WebSocketLike['onerror'] = null
+
+  constructor(readonly url: string) {
+    FakeSocket.instances.push(this)
+  }
+
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error('not open')
+    this.sent.push(JSON.parse(data))
+  }
+
+  close(code = 1000): void {
+    this.closedWith = code
+    this.readyState = 3
+  }
+
+  // Server side
+  serverOpen(): void {
+    this.readyState = 1
+    this.onopen?.(new Event('open'))
+  }
+  serverSend(frame: unknown): void {
+    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) })
+  }
+  serverClose(code = 1006, reason = ''): void {
+    this.readyState = 3
+    this.onclose?.({ code, reason })
+  }
+}
+
+const latest = () => FakeSocket.instances[FakeSocket.instances.length - 1]!
+
+function makeClient(extra: Partial<ConstructorParameters<typeof RealtimeClient>[0]> = {}) {
+  return new RealtimeClient({
+    url: 'ws://test/ws',
+    createSocket: (url) => new FakeSocket(url),
+    random: () => 0.5, // no jitter
+    ...extra,
+  })
+}
+
+beforeEach(() => {
+  FakeSocket.instances = []
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('backoffDelay', () => {
+  it('doubles from the minimum up to the maximum', () => {
+    const delays = [0, 1, 2, 3, 4, 5, 6, 10].map((n) => backoffDelay(n, DEFAULT_BACKOFF, () => 0.5))
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000])
+  })
+
+  it('spreads by the jitter and never exceeds the maximum', () => {
+    expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0)).toBe(800)
+    expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0.999999)).toBe(1200)
+    expect(backoffDelay(20, DEFAULT_BACKOFF, () => 0.999999)).toBe(30000)
+    expect(backoffDelay(20, DEFAULT_BACKOFF, () => 0)).toBe(24000)
+  })
+})
+
+describe('RealtimeClient', () => {
+  it('subscribes on open and answers pings', () => {
+    const client = makeClient()
+    client.subscribe('org', () => undefined)
+    client.start()
+    expect(FakeSocket.instances).toHaveLength(1)
+    expect(latest().url).toBe('ws://test/ws')
+    expect(client.connected.value).toBe(false)
+
+    latest().serverOpen()
+    expect(client.connected.value).toBe(true)
+    expect(latest().sent).toEqual([{ type: 'subscribe', topics: ['org'] }])
+
+    latest().serverSend({ type: 'hello', user: { id: 1 } })
+    latest().serverSend({ type: 'ping', t: 123 })
+    expect(latest().sent).toContainEqual({ type: 'pong' })
+    client.stop()
+  })
+
+  it('sends the full topic list when a topic is added while connected', () => {
+    const client = makeClient()
+    client.subscribe('org', () => undefined)
+    client.start()
+    latest().serverOpen()
+    client.subscribe('incidents', () => undefined)
+    client.subscribe('org', () => undefined) // same topic: nothing new to send
+    expect(latest().sent).toEqual([
+      { type: 'subscribe', topics: ['org'] },
+      { type: 'subscribe', topics: ['org', 'incidents'] },
+    ])
+    client.stop()
+  })
+
+  it('dispatches events to the handlers of their topic', () => {
+    const client = makeClient()
+    const org = vi.fn()
+    const other = vi.fn()
+    const off = client.subscribe('org', org)
+    client.subscribe('other', other)
+    client.start()
+    latest().serverOpen()
+    latest().serverSend({ type: 'event', topic: 'org', event: 'person.created', data: { id: 7 } })
+    expect(org).toHaveBeenCalledWith({ topic: 'org', event: 'person.created', data: { id: 7 } })
+    expect(other).not.toHaveBeenCalled()
+
+    off()
+    latest().serverSend({ type: 'event', topic: 'org', event: 'person.deleted', data: { id: 7 } })
+    expect(org).toHaveBeenCalledTimes(1)
+    expect(client.topics).toEqual(['other'])
+    client.stop()
+  })
+
+  it('ignores malformed frames', () => {
+    const client = makeClient()
+    const handler = vi.fn()
+    client.subscribe('org', handler)
+    client.start()
+    latest().serverOpen()
+    latest().serverSend('not json')
+    latest().serverSend('null')
+    latest().serverSend({ type: 'event' })
+    expect(handler).not.toHaveBeenCalled()
+    expect(client.connected.value).toBe(true)
+    client.stop()
+  })
+
+  it('reconnects with exponential backoff and subscribes again', () => {
+    const client = makeClient()
+    client.subscribe('org', () => undefined)
+    client.start()
+    latest().serverOpen()
+    latest().serverClose(1006)
+    expect(client.connected.value).toBe(false)
+
+    // Attempt 1 after 1 s, then 2 s, then 4 s while the server stays away.
+    vi.advanceTimersByTime(999)
+    expect(FakeSocket.instances).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(FakeSocket.instances).toHaveLength(2)
+    latest().serverClose(1006)
+
+    vi.advanceTimersByTime(1999)
+    expect(FakeSocket.instances).toHaveLength(2)
+    vi.advanceTimersByTime(1)
+    expect(FakeSocket.instances).toHaveLength(3)
+    latest().serverClose(1006)
+
+    vi.advanceTimersByTime(3999)
+    expect(FakeSocket.instances).toHaveLength(3)
+    vi.advanceTimersByTime(1)
+    expect(FakeSocket.instances).toHaveLength(4)
+
+    latest().serverOpen()
+    expect(client.connected.value).toBe(true)
+    expect(latest().sent).toEqual([{ type: 'subscribe', topics: ['org'] }])
+    client.stop()
+  })
+
+  it('resets the backoff once the server says hello', () => {
+    const client = makeClient()
+    client.start()
+    latest().serverClose(1006)
+    vi.advanceTimersByTime(1000)
+    latest().serverClose(1006)
+    vi.advanceTimersByTime(2000)
+    expect(client.attempt).toBe(2)
+
+    latest().serverOpen()
+    latest().serverSend({ type: 'hello', user: { id: 1 } })
+    expect(client.attempt).toBe(0)
+    latest().serverClose(1001)
+    vi.advanceTimersByTime(1000)
+    expect(FakeSocket.instances).toHaveLength(4)
+    client.stop()
+  })
+
+  it('caps the delay at the maximum', () => {
+    const client = makeClient({ backoff: { minDelayMs: 1000, maxDelayMs: 5000 } })
+    client.start()
+    for (const delay of [1000, 2000, 4000, 5000, 5000]) {
+      const before = FakeSocket.instances.length
+      latest().serverClose(1006)
+      vi.advanceTimersByTime(delay - 1)
+      expect(FakeSocket.instances).toHaveLength(before)
+      vi.advanceTimersByTime(1)
+      expect(FakeSocket.instances).toHaveLength(before + 1)
+    }
+    client.stop()
+  })
+
+  it('does not reconnect after stop', () => {
+    const client = makeClient()
+    client.start()
+    const socket = latest()
+    socket.serverOpen()
+    client.stop()
+    expect(socket.closedWith).toBe(1000)
+    expect(client.connected.value).toBe(false)
+    socket.serverClose(1000) // late close event from the browser
+    vi.advanceTimersByTime(60_000)
+    expect(FakeSocket.instances).toHaveLength(1)
+  })
+
+  it('stops a pending reconnect when stopped, and can start again', () => {
+    const client = makeClient()
+    client.start()
+    latest().serverClose(1006)
+    client.stop()
+    vi.advanceTimersByTime(60_000)
+    expect(FakeSocket.instances).toHaveLength(1)
+    client.start()
+    expect(FakeSocket.instances).toHaveLength(2)
+    client.stop()
+  })
+
+  it('replaces a connection that went silent', () => {
+    const client = makeClient({ idleTimeoutMs: 50_000 })
+    client.start()
+    const first = latest()
+    first.serverOpen()
+    vi.advanceTimersByTime(40_000)
+    first.serverSend({ type: 'ping', t: 1 }) // keeps it alive
+    vi.advanceTimersByTime(40_000)
+    expect(FakeSocket.instances).toHaveLength(1)
+    vi.advanceTimersByTime(10_000) // 50 s without a frame
+    expect(first.closedWith).toBe(4000)
+    expect(client.connected.value).toBe(false)
+    vi.advanceTimersByTime(1000)
+    expect(FakeSocket.instances).toHaveLength(2)
+    client.stop()
+  })
+
+  it('reports auth closes and keeps retrying with backoff', () => {
+    const onAuthFailure = vi.fn()
+    const client = makeClient({ onAuthFailure })
+    client.start()
+    latest().serverClose(4401, 'auth.required')
+    expect(onAuthFailure).toHaveBeenCalledTimes(1)
+    latest().serverClose(1006) // stale socket: ignored
+    expect(onAuthFailure).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(1000)
+    expect(FakeSocket.instances).toHaveLength(2)
+    client.stop()
+  })
+
+  it('retries when the socket cannot even be created', () => {
+    let fail = true
+    const client = makeClient({
+      createSocket: (url) => {
+        if (fail) throw new Error('blocked')
+        return new FakeSocket(url)
+      },
+    })
+    client.start()
+    expect(FakeSocket.instances).toHaveLength(0)
+    fail = false
+    vi.advanceTimersByTime(1000)
+    expect(FakeSocket.instances).toHaveLength(1)
+    client.stop()
+  })
+
+  it('reconnects at once when asked (browser back online)', () => {
+    const client = makeClient()
+    client.start()
+    latest().serverClose(1006)
+    client.reconnectNow()
+    expect(FakeSocket.instances).toHaveLength(2)
+    vi.advanceTimersByTime(60_000)
+    expect(FakeSocket.instances).toHaveLength(2)
+    client.stop()
+  })
+})
