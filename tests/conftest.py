@@ -80,8 +80,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "var", database_url=database_url, bus_url="memory://",
-                    secret_key="test-secret-key", ws_heartbeat_seconds=0.5)
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        bus_url="memory://",
+        secret_key="test-secret-key",
+        ws_heartbeat_seconds=0.5,
+    )
 
 
 @dataclass
@@ -94,9 +99,16 @@ class Running:
 
     async def add_user(self, username: str, role: Role) -> int:
         async with self.db.sessions() as session:
-            user = await auth_flows.create_user(session, UserCreate(
-                username=username, display_name=username.title(), role=role, password=PASSWORD,
-            ), SYSTEM)
+            user = await auth_flows.create_user(
+                session,
+                UserCreate(
+                    username=username,
+                    display_name=username.title(),
+                    role=role,
+                    password=PASSWORD,
+                ),
+                SYSTEM,
+            )
             return user.id
 
     async def login(self, username: str, role: Role | None = None) -> httpx.AsyncClient:
@@ -104,8 +116,9 @@ class Running:
         if role is not None:
             await self.add_user(username, role)
         client = httpx.AsyncClient(transport=self.client._transport, base_url="http://testserver")
-        response = await client.post("/api/auth/login",
-                                     json={"username": username, "password": PASSWORD})
+        response = await client.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}
+        )
         assert response.status_code == 200, response.text
         return client
 

@@ -51,9 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await db.migrate()
         bus = create_bus(settings.bus_url)
         await bus.start()
-        hub = Hub(bus, db, queue_size=settings.ws_queue_size,
-                  heartbeat=settings.ws_heartbeat_seconds,
-                  idle_timeout=settings.ws_idle_timeout_seconds)
+        hub = Hub(
+            bus,
+            db,
+            queue_size=settings.ws_queue_size,
+            heartbeat=settings.ws_heartbeat_seconds,
+            idle_timeout=settings.ws_idle_timeout_seconds,
+        )
         api.register_topics(hub)
         await hub.start()
         async with db.sessions() as session:
@@ -69,9 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.dispose()
 
     app = FastAPI(
-        title="patrolgrid", version=__version__, lifespan=lifespan,
+        title="patrolgrid",
+        version=__version__,
+        lifespan=lifespan,
         description="智慧交巡警指挥平台 API. Every error uses the envelope "
-                    '`{"code", "message": {"zh", "en"}, "details"}`.',
+        '`{"code", "message": {"zh", "en"}, "details"}`.',
     )
     app.state.settings = settings
     install_error_handlers(app)

@@ -63,9 +63,13 @@ def serve(
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     uvicorn.run(
-        "patrolgrid.app:create_app", factory=True,
-        host=host or settings.host, port=port or settings.port,
-        log_level="info", ws_ping_interval=20, ws_ping_timeout=20,
+        "patrolgrid.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
     )
 
 
@@ -85,13 +89,15 @@ def create_user(
     username: str,
     role: Annotated[Role, typer.Option(help="admin, commander, operator, officer, ...")],
     display_name: Annotated[str | None, typer.Option("--name", help="Display name")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
 ) -> None:
     """Create a login account."""
     try:
-        data = UserCreate(username=username, display_name=display_name or username,
-                          role=role, password=password)
+        data = UserCreate(
+            username=username, display_name=display_name or username, role=role, password=password
+        )
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=2) from exc
@@ -121,10 +127,14 @@ def import_people(file: Path) -> None:
     except AppError as exc:
         errors = (exc.details or {}).get("errors") if isinstance(exc.details, dict) else None
         if errors:
-            table = Table("行 line", "列 column", "问题 problem")
+            table = Table("行 line", "列 column", "代码 code", "问题 problem")
             for err in errors:
-                table.add_row(str(err["line"]), err["column"] or "",
-                              f"{err['message']['zh']} / {err['message']['en']}")
+                table.add_row(
+                    str(err["line"]),
+                    err["column"] or "",
+                    err["code"],
+                    f"{err['message']['zh']} / {err['message']['en']}",
+                )
             console.print(table)
         raise _fail(exc) from exc
     console.print(f"[green]imported {count} people[/green]")

@@ -15,8 +15,11 @@ from tests.conftest import PASSWORD, Running
 
 def _api_routes(app: FastAPI) -> list[APIRoute | APIWebSocketRoute]:
     """Every endpoint, including those of included routers."""
-    return [ctx.original_route for ctx in iter_route_contexts(app.routes)
-            if isinstance(ctx.original_route, APIRoute | APIWebSocketRoute)]
+    return [
+        ctx.original_route
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute | APIWebSocketRoute)
+    ]
 
 
 def _declared(route: APIRoute | APIWebSocketRoute) -> list[str]:
@@ -34,9 +37,12 @@ def test_every_endpoint_declares_a_permission(tmp_path) -> None:
     app = create_app(Settings(data_dir=tmp_path, secret_key="k"))
     routes = _api_routes(app)
     assert len(routes) > 15
-    undeclared = [f"{getattr(r, 'methods', 'WS')} {r.path}" for r in routes
-                  if r.path not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
-                  and not _declared(r)]
+    undeclared = [
+        f"{getattr(r, 'methods', 'WS')} {r.path}"
+        for r in routes
+        if r.path not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+        and not _declared(r)
+    ]
     assert undeclared == []
 
 
@@ -48,8 +54,12 @@ async def test_protected_endpoints_refuse_anonymous_callers_with_the_envelope(
     for route in routes:
         if PUBLIC in _declared(route) or not _declared(route):
             continue
-        path = route.path.replace("{person_id}", "1").replace("{squadron_id}", "1") \
-            .replace("{user_id}", "1").replace("{token_id}", "1")
+        path = (
+            route.path.replace("{person_id}", "1")
+            .replace("{squadron_id}", "1")
+            .replace("{user_id}", "1")
+            .replace("{token_id}", "1")
+        )
         for method in route.methods:
             response = await running.client.request(method, path)
             assert response.status_code == 401, (method, path, response.text)
@@ -62,8 +72,9 @@ async def test_protected_endpoints_refuse_anonymous_callers_with_the_envelope(
 
 async def test_login_sets_an_httponly_lax_session_cookie(running: Running) -> None:
     await running.add_user("zhou", Role.commander)
-    response = await running.client.post("/api/auth/login",
-                                         json={"username": "zhou", "password": PASSWORD})
+    response = await running.client.post(
+        "/api/auth/login", json={"username": "zhou", "password": PASSWORD}
+    )
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
@@ -77,7 +88,8 @@ async def test_bad_login_gets_the_envelope_and_opens_no_session(running: Running
     await running.add_user("zhou", Role.commander)
     for username in ("zhou", "nobody"):
         response = await running.client.post(
-            "/api/auth/login", json={"username": username, "password": "wrong-password"})
+            "/api/auth/login", json={"username": username, "password": "wrong-password"}
+        )
         assert response.status_code == 401
         assert response.json()["code"] == "auth.invalid_credentials"
         assert "set-cookie" not in response.headers
@@ -152,26 +164,46 @@ async def test_logout_ends_the_session(running: Running) -> None:
     assert (await client.post("/api/auth/logout")).status_code == 204
     # The server revoked it: replaying the old cookie no longer works.
     old = client.cookies.get(SESSION_COOKIE)
-    assert old is None or (await running.client.get(
-        "/api/auth/me", cookies={SESSION_COOKIE: old})).status_code == 401
+    assert (
+        old is None
+        or (await running.client.get("/api/auth/me", cookies={SESSION_COOKIE: old})).status_code
+        == 401
+    )
 
 
 async def test_user_administration_is_audited_without_password_hashes(running: Running) -> None:
     admin = await running.login("root", Role.admin)
-    r = await admin.post("/api/admin/users", json={
-        "username": "xu", "display_name": "许文斌", "role": "legal", "password": "long-enough-1"})
+    r = await admin.post(
+        "/api/admin/users",
+        json={
+            "username": "xu",
+            "display_name": "许文斌",
+            "role": "legal",
+            "password": "long-enough-1",
+        },
+    )
     assert r.status_code == 201
     user_id = r.json()["id"]
-    r = await admin.post("/api/admin/users", json={
-        "username": "xu", "display_name": "dup", "role": "legal", "password": "long-enough-1"})
+    r = await admin.post(
+        "/api/admin/users",
+        json={
+            "username": "xu",
+            "display_name": "dup",
+            "role": "legal",
+            "password": "long-enough-1",
+        },
+    )
     assert r.status_code == 409 and r.json()["code"] == "auth.username_taken"
-    r = await admin.post("/api/admin/users", json={
-        "username": "bad name!", "display_name": "x", "role": "boss", "password": "short"})
+    r = await admin.post(
+        "/api/admin/users",
+        json={"username": "bad name!", "display_name": "x", "role": "boss", "password": "short"},
+    )
     assert r.status_code == 422
     codes = {d["code"] for d in r.json()["details"]}
     assert {"auth.bad_username", "auth.weak_password", "enum"} <= codes
-    r = await admin.patch(f"/api/admin/users/{user_id}",
-                          json={"role": "supervisor", "password": "another-long-2"})
+    r = await admin.patch(
+        f"/api/admin/users/{user_id}", json={"role": "supervisor", "password": "another-long-2"}
+    )
     assert r.status_code == 200 and r.json()["role"] == "supervisor"
     audit = (await admin.get("/api/admin/audit", params={"entity_type": "user"})).json()
     update = next(e for e in audit["items"] if e["action"] == "user.updated")

@@ -87,11 +87,19 @@ class Server:
     async def token_for(self, username: str, role: Role) -> str:
         db = self.app.state.db  # type: ignore[attr-defined]
         async with db.sessions() as session:
-            user = await auth_flows.create_user(session, UserCreate(
-                username=username, display_name=username, role=role, password="password-123",
-            ), SYSTEM)
+            user = await auth_flows.create_user(
+                session,
+                UserCreate(
+                    username=username,
+                    display_name=username,
+                    role=role,
+                    password="password-123",
+                ),
+                SYSTEM,
+            )
             _, token = await auth_flows.create_api_token(
-                session, self.app.state.settings, user.id, "test", None, SYSTEM)  # type: ignore[attr-defined]
+                session, self.app.state.settings, user.id, "test", None, SYSTEM
+            )  # type: ignore[attr-defined]
         return token
 
 
@@ -106,8 +114,9 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
     settings.ws_queue_size = 64
     app = create_app(settings)
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            ws_ping_interval=None)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws_ping_interval=None
+    )
     uv = uvicorn.Server(config)
     task = asyncio.create_task(uv.serve())
     while not uv.started:
@@ -117,8 +126,8 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
     await task
 
 
-async def _next(ws: ClientConnection, kind: str, timeout: float = 5) -> dict:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
+async def _next(ws: ClientConnection, kind: str, within: float = 5) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + within
     while True:
         message = orjson.loads(await asyncio.wait_for(ws.recv(), deadline - time.monotonic()))
         if message["type"] == kind:
@@ -161,7 +170,7 @@ async def test_hello_topics_permissions_and_heartbeat(server: Server) -> None:
         assert error["details"]["topics"] == ["org", "nope"]
         await ws.send("not json")
         assert (await _next(ws, "error"))["code"] == "ws.bad_message"
-        assert (await _next(ws, "ping", timeout=3))["t"] > 0
+        assert (await _next(ws, "ping", within=3))["t"] > 0
         # Personal events reach the user without subscribing.
         await server.hub.bus.publish(Event(f"user.{hello['user']['id']}", "dispatch", {"n": 1}))
         assert (await _next(ws, "event"))["data"] == {"n": 1}
@@ -183,9 +192,15 @@ async def test_slow_client_does_not_delay_a_fast_one(server: Server) -> None:
     slow_token = await server.token_for("slow", Role.commander)
     bus = server.hub.bus
     total = 3000  # about 12 MB: far more than the slow client's socket buffers hold
-    async with connect(f"{server.url}?token={fast_token}") as fast, \
-            connect(f"{server.url}?token={slow_token}", max_queue=1,
-                    sock=_small_buffer_socket(server.url)) as slow:
+    async with (
+        connect(f"{server.url}?token={fast_token}") as fast,
+        connect(
+            f"{server.url}?token={slow_token}",
+            max_queue=1,
+            close_timeout=0.2,
+            sock=_small_buffer_socket(server.url),
+        ) as slow,
+    ):
         await _subscribe(fast, "org")
         await _subscribe(slow, "org")
         started = time.monotonic()
@@ -204,10 +219,13 @@ async def test_slow_client_does_not_delay_a_fast_one(server: Server) -> None:
 
         reading = asyncio.create_task(reader())
         for i in range(total):
-            await bus.publish(Event("org", "bulk", {"i": i, "pad": os.urandom(2000).hex(), "sent": time.time()}))
+            await bus.publish(
+                Event("org", "bulk", {"i": i, "pad": os.urandom(2000).hex(), "sent": time.time()})
+            )
             if i == total // 2:
-                await bus.publish(Event("org", "sos", {"id": 1, "sent": time.time()},
-                                        critical=True))
+                await bus.publish(
+                    Event("org", "sos", {"id": 1, "sent": time.time()}, critical=True)
+                )
             await bus.publish(Event("org", "position", {"i": i}, key="person:1"))
             if i % 20 == 0:
                 await asyncio.sleep(0.001)  # a steady stream, as real traffic is
@@ -241,5 +259,46 @@ async def test_slow_client_does_not_delay_a_fast_one(server: Server) -> None:
                 break
         assert lagged and seen_sos
         assert last_position == total - 1
-    print(f"fast client: {total} messages in {fast_seconds:.2f}s, p99 delay "
-          f"{lags[int(len(lags) * 0.99)] * 1000:.1f} ms, while the slow one stalled")
+    print(
+        f"fast client: {total} messages in {fast_seconds:.2f}s, p99 delay "
+        f"{lags[int(len(lags) * 0.99)] * 1000:.1f} ms, while the slow one stalled"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_silent_client_is_disconnected_after_the_idle_timeout(
+    server: Server,
+) -> None:
+    server.hub.idle_timeout = 1.0
+    token = await server.token_for("mute", Role.operator)
+    async with connect(f"{server.url}?token={token}", max_queue=1, close_timeout=0.2) as ws:
+        started = time.monotonic()
+        while server.hub.connections and time.monotonic() - started < 5:
+            await asyncio.sleep(0.1)
+        assert not server.hub.connections
+        assert time.monotonic() - started < 3
+        del ws
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_events_are_encoded_once_per_broadcast(server: Server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import patrolgrid.core.realtime as realtime
+
+    tokens = [await server.token_for(f"u{i}", Role.commander) for i in range(5)]
+    sockets = [await connect(f"{server.url}?token={t}").__aenter__() for t in tokens]
+    for ws in sockets:
+        await _subscribe(ws, "org")
+    calls = 0
+    original = realtime.dumps
+
+    def counting(value):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return original(value)
+
+    monkeypatch.setattr(realtime, "dumps", counting)
+    assert server.hub.broadcast(Event("org", "person.updated", {"id": 1})) == 5
+    assert calls == 1
+    for ws in sockets:
+        assert (await _next(ws, "event"))["data"] == {"id": 1}
+        await ws.close()

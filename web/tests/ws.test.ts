@@ -92,17 +92,37 @@ describe('RealtimeClient', () => {
     client.stop()
   })
 
-  it('sends the full topic list when a topic is added while connected', () => {
+  it('subscribes to new topics and unsubscribes when the last handler goes', () => {
+    const client = makeClient()
+    const offOrg = client.subscribe('org', () => undefined)
+    client.start()
+    latest().serverOpen()
+    const offIncidents = client.subscribe('incidents', () => undefined)
+    const offOrg2 = client.subscribe('org', () => undefined) // same topic: nothing new to send
+    offOrg()
+    offOrg() // twice: no effect
+    offOrg2()
+    offIncidents()
+    expect(latest().sent).toEqual([
+      { type: 'subscribe', topics: ['org'] },
+      { type: 'subscribe', topics: ['incidents'] },
+      { type: 'unsubscribe', topics: ['org'] },
+      { type: 'unsubscribe', topics: ['incidents'] },
+    ])
+    expect(client.topics).toEqual([])
+    client.stop()
+  })
+
+  it('sends every topic again after a reconnect', () => {
     const client = makeClient()
     client.subscribe('org', () => undefined)
     client.start()
     latest().serverOpen()
     client.subscribe('incidents', () => undefined)
-    client.subscribe('org', () => undefined) // same topic: nothing new to send
-    expect(latest().sent).toEqual([
-      { type: 'subscribe', topics: ['org'] },
-      { type: 'subscribe', topics: ['org', 'incidents'] },
-    ])
+    latest().serverClose(1006)
+    vi.advanceTimersByTime(1000)
+    latest().serverOpen()
+    expect(latest().sent).toEqual([{ type: 'subscribe', topics: ['org', 'incidents'] }])
     client.stop()
   })
 
@@ -245,14 +265,30 @@ describe('RealtimeClient', () => {
     client.stop()
   })
 
-  it('reports auth closes and keeps retrying with backoff', () => {
-    const onAuthFailure = vi.fn()
-    const client = makeClient({ onAuthFailure })
+  it('asks the app to check the session when the handshake is refused', () => {
+    const onRefused = vi.fn()
+    const client = makeClient({ onRefused })
     client.start()
+    latest().serverClose(1006) // closed before it ever opened, as after an HTTP 401 denial
+    expect(onRefused).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(1000)
+    expect(FakeSocket.instances).toHaveLength(2)
+
+    latest().serverOpen()
+    latest().serverClose(1006) // an open connection dropped: a network matter
+    expect(onRefused).toHaveBeenCalledTimes(1)
+    client.stop()
+  })
+
+  it('reports auth close codes and keeps retrying with backoff', () => {
+    const onRefused = vi.fn()
+    const client = makeClient({ onRefused })
+    client.start()
+    latest().serverOpen()
     latest().serverClose(4401, 'auth.required')
-    expect(onAuthFailure).toHaveBeenCalledTimes(1)
+    expect(onRefused).toHaveBeenCalledTimes(1)
     latest().serverClose(1006) // stale socket: ignored
-    expect(onAuthFailure).toHaveBeenCalledTimes(1)
+    expect(onRefused).toHaveBeenCalledTimes(1)
     vi.advanceTimersByTime(1000)
     expect(FakeSocket.instances).toHaveLength(2)
     client.stop()

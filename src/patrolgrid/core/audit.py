@@ -107,7 +107,5 @@ async def list_entries(
     if action:
         query = query.where(AuditEntry.action == action)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
-    )
+    rows = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
     return list(rows), int(total or 0)

@@ -34,15 +34,25 @@ class Event:
 
     def encode(self) -> bytes:
         return dumps(
-            {"topic": self.topic, "name": self.name, "data": self.data,
-             "key": self.key, "critical": self.critical}
+            {
+                "topic": self.topic,
+                "name": self.name,
+                "data": self.data,
+                "key": self.key,
+                "critical": self.critical,
+            }
         )
 
     @classmethod
     def decode(cls, raw: bytes | str) -> Event:
         body = loads(raw)
-        return cls(topic=body["topic"], name=body["name"], data=body.get("data") or {},
-                   key=body.get("key"), critical=bool(body.get("critical")))
+        return cls(
+            topic=body["topic"],
+            name=body["name"],
+            data=body.get("data") or {},
+            key=body.get("key"),
+            critical=bool(body.get("critical")),
+        )
 
 
 class Subscription(ABC):

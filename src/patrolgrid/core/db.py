@@ -16,7 +16,12 @@ from alembic.config import Config
 from fastapi import Request
 from sqlalchemy import Connection, DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -98,7 +103,9 @@ class Database:
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
             if self.backend == "postgresql":
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
             await conn.run_sync(_upgrade_to_head)
 
     async def dispose(self) -> None:

@@ -83,10 +83,17 @@ def validation_details(errors: Any) -> list[dict[str, Any]]:
             localized: LocalizedValueError = ctx["error"]
             code, zh, en = localized.code, localized.zh, localized.en
         else:
-            zh, en = _VALIDATION_MESSAGES.get(kind, ("取值无效", str(err.get("msg", "Invalid value"))))
+            zh, en = _VALIDATION_MESSAGES.get(
+                kind, ("取值无效", str(err.get("msg", "Invalid value")))
+            )
             code = kind
-        details.append({"loc": [str(p) for p in err.get("loc", ())], "code": code,
-                        "message": {"zh": zh, "en": en}})
+        details.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "code": code,
+                "message": {"zh": zh, "en": en},
+            }
+        )
     return details
 
 
@@ -120,7 +127,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         body = envelope(
-            "validation_error", "提交的数据有误", "The submitted data is invalid",
+            "validation_error",
+            "提交的数据有误",
+            "The submitted data is invalid",
             validation_details(exc.errors()),
         )
         return JSONResponse(body, status_code=422)
@@ -130,8 +139,11 @@ def install_error_handlers(app: FastAPI) -> None:
         code, zh, en = _STATUS_MESSAGES.get(
             exc.status_code, ("http_error", "请求失败", str(exc.detail) or "Request failed")
         )
-        return JSONResponse(envelope(code, zh, en), status_code=exc.status_code,
-                              headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            envelope(code, zh, en),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -61,11 +61,12 @@ class OutboundQueue:
             self._items[key] = (text, critical or was_critical)
             self.coalesced += 1
             return
-        if len(self._items) >= self.maxsize and not self._drop_oldest_non_critical():
-            if not critical:
-                self.dropped += 1
-                self.dropped_total += 1
-                return
+        full = len(self._items) >= self.maxsize
+        if full and not self._drop_oldest_non_critical() and not critical:
+            # Only alarms are queued: the new non-critical message is the one to go.
+            self.dropped += 1
+            self.dropped_total += 1
+            return
         slot: object = key if key is not None else next(self._seq)
         self._items[slot] = (text, critical)
         self._ready.set()
@@ -97,6 +98,7 @@ class Connection:
     queue: OutboundQueue
     topics: set[str] = field(default_factory=set)
     last_seen: float = field(default_factory=time.monotonic)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def personal_topic(self) -> str:
@@ -154,12 +156,16 @@ class Hub:
 
     def broadcast(self, event: Event) -> int:
         """Queue the event for every connection subscribed to its topic; returns how many."""
-        receivers = [c for c in self.connections
-                     if event.topic in c.topics or event.topic == c.personal_topic]
+        receivers = [
+            c
+            for c in self.connections
+            if event.topic in c.topics or event.topic == c.personal_topic
+        ]
         if not receivers:
             return 0
-        text = dumps({"type": "event", "topic": event.topic, "event": event.name,
-                      "data": event.data}).decode()
+        text = dumps(
+            {"type": "event", "topic": event.topic, "event": event.name, "data": event.data}
+        ).decode()
         key = None if event.key is None else f"{event.topic}:{event.key}"
         for conn in receivers:
             conn.queue.put(text, key, event.critical)
@@ -173,10 +179,9 @@ class Hub:
             for conn in list(self.connections):
                 if now - conn.last_seen > self.idle_timeout:
                     log.info("closing idle websocket of %s", conn.principal.username)
-                    with contextlib.suppress(Exception):
-                        await conn.websocket.close(code=4408, reason="idle")
-                    continue
-                conn.queue.put(ping, key="__ping__")
+                    conn.closed.set()
+                else:
+                    conn.queue.put(ping, key="__ping__")
 
     # ---- one connection -------------------------------------------------------------------
 
@@ -187,18 +192,36 @@ class Hub:
         await websocket.accept()
         conn = Connection(websocket, principal, OutboundQueue(self.queue_size))
         self.connections.add(conn)
-        conn.queue.put(dumps({"type": "hello", "user": {
-            "id": principal.user_id, "username": principal.username,
-            "display_name": principal.display_name, "role": principal.role.value,
-        }, "topics": sorted(t for t, p in self._topics.items() if principal.can(p))}).decode())
-        writer = asyncio.create_task(self._write(conn), name=f"ws-writer-{principal.username}")
+        conn.queue.put(
+            dumps(
+                {
+                    "type": "hello",
+                    "user": {
+                        "id": principal.user_id,
+                        "username": principal.username,
+                        "display_name": principal.display_name,
+                        "role": principal.role.value,
+                    },
+                    "topics": sorted(t for t, p in self._topics.items() if principal.can(p)),
+                }
+            ).decode()
+        )
+        tasks = [
+            asyncio.create_task(self._write(conn), name=f"ws-writer-{principal.username}"),
+            asyncio.create_task(self._read(conn), name=f"ws-reader-{principal.username}"),
+            asyncio.create_task(conn.closed.wait(), name=f"ws-closed-{principal.username}"),
+        ]
         try:
-            await self._read(conn)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.connections.discard(conn)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if conn.closed.is_set():
+            # A client that stopped reading cannot take a close frame: do not wait on it.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(code=4408, reason="idle"), 1.0)
 
     async def _authenticate(self, websocket: WebSocket) -> Principal | None:
         """Session cookie (same origin only), bearer header, or `?token=` for devices whose
@@ -206,7 +229,9 @@ class Hub:
         token = presented_token(websocket)
         if token is not None and token[1] is TokenKind.session and not _same_origin(websocket):
             # A cookie travels with any page's request: refuse cross-site pages (CSWSH).
-            await self._deny(websocket, 403, "auth.bad_origin", "来源不被允许", "Origin not allowed")
+            await self._deny(
+                websocket, 403, "auth.bad_origin", "来源不被允许", "Origin not allowed"
+            )
             return None
         query_token = websocket.query_params.get("token")
         if token is None and query_token:
@@ -259,18 +284,30 @@ class Hub:
 
     def _change_topics(self, conn: Connection, kind: str, topics: Any) -> None:
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-            conn.queue.put(_error("ws.bad_message", "topics 应为字符串数组",
-                                  "topics must be a list of strings"))
+            conn.queue.put(
+                _error(
+                    "ws.bad_message", "topics 应为字符串数组", "topics must be a list of strings"
+                )
+            )
             return
         if kind == "unsubscribe":
             conn.topics.difference_update(topics)
         else:
-            refused = [t for t in topics
-                       if t not in self._topics or not conn.principal.can(self._topics[t])]
+            refused = [
+                t
+                for t in topics
+                if t not in self._topics or not conn.principal.can(self._topics[t])
+            ]
             conn.topics.update(t for t in topics if t not in refused)
             if refused:
-                conn.queue.put(_error("ws.topic_refused", "无法订阅这些主题",
-                                      "Cannot subscribe to these topics", {"topics": refused}))
+                conn.queue.put(
+                    _error(
+                        "ws.topic_refused",
+                        "无法订阅这些主题",
+                        "Cannot subscribe to these topics",
+                        {"topics": refused},
+                    )
+                )
         conn.queue.put(dumps({"type": "subscribed", "topics": sorted(conn.topics)}).decode())
 
 

@@ -40,8 +40,11 @@ async def system_info(
 ) -> SystemInfo:
     state = request.app.state
     return SystemInfo(
-        version=__version__, database=state.db.backend, bus=state.bus.backend,
-        locale=state.settings.locale, started_at=state.started_at,
+        version=__version__,
+        database=state.db.backend,
+        bus=state.bus.backend,
+        locale=state.settings.locale,
+        started_at=state.started_at,
     )
 
 

@@ -18,9 +18,44 @@ SQUADRONS: list[tuple[str, str]] = [
 ]
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
-_GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明",
-          "超", "霞", "平", "刚", "桂英", "建华", "志强", "晓东", "海燕", "德明", "永红", "国庆",
-          "文斌", "春梅", "小龙", "思远", "子豪", "雨涵", "俊杰", "嘉怡", "浩然", "晨曦"]
+_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "志强",
+    "晓东",
+    "海燕",
+    "德明",
+    "永红",
+    "国庆",
+    "文斌",
+    "春梅",
+    "小龙",
+    "思远",
+    "子豪",
+    "雨涵",
+    "俊杰",
+    "嘉怡",
+    "浩然",
+    "晨曦",
+]
 
 POSTS: dict[PersonKind, list[str]] = {
     PersonKind.police: ["网格路警", "网格路警", "网格路警", "中队长", "副中队长", "执法岗"],
@@ -31,7 +66,7 @@ POSTS: dict[PersonKind, list[str]] = {
 # Per squadron: police, auxiliaries, public-welfare staff.
 STRENGTH: list[tuple[int, int, int]] = [(5, 10, 3), (5, 10, 3), (4, 8, 2), (3, 6, 0), (4, 6, 4)]
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed at start and in the README, demo only
 
 
 def generated_name(index: int) -> str:

@@ -35,21 +35,35 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
             for n in range(1, count + 1):
                 index += 1
                 posts = data.POSTS[kind]
-                await org_flows.create_person(session, bus, PersonIn(
-                    name=data.generated_name(index),
-                    badge_no=f"{_BADGE_PREFIX[kind]}{squad_no:02d}{n:03d}",
-                    kind=kind, post=posts[n % len(posts)],
-                    mobile=data.generated_mobile(index), squadron_id=squadron.id,
-                ), actor)
+                await org_flows.create_person(
+                    session,
+                    bus,
+                    PersonIn(
+                        name=data.generated_name(index),
+                        badge_no=f"{_BADGE_PREFIX[kind]}{squad_no:02d}{n:03d}",
+                        kind=kind,
+                        post=posts[n % len(posts)],
+                        mobile=data.generated_mobile(index),
+                        squadron_id=squadron.id,
+                    ),
+                    actor,
+                )
     for username, display, role, badge in data.USERS:
         person = None
         if badge is not None:
             person = await session.scalar(select(Person).where(Person.badge_no == badge))
             assert person is not None
             display = f"{display} {person.name}"
-        user = await auth_flows.create_user(session, UserCreate(
-            username=username, display_name=display, role=role, password=data.DEMO_PASSWORD,
-        ), actor)
+        user = await auth_flows.create_user(
+            session,
+            UserCreate(
+                username=username,
+                display_name=display,
+                role=role,
+                password=data.DEMO_PASSWORD,
+            ),
+            actor,
+        )
         if person is not None:
             await org_flows.link_user(session, bus, person.id, user.id, actor)
     return True

@@ -33,16 +33,35 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 
 COLUMNS: dict[str, str] = {
-    "姓名": "name", "name": "name",
-    "警号": "badge_no", "工号": "badge_no", "badge_no": "badge_no", "badge": "badge_no",
-    "类别": "kind", "人员类别": "kind", "kind": "kind",
-    "岗位": "post", "职务": "post", "post": "post",
-    "手机": "mobile", "手机号": "mobile", "手机号码": "mobile", "mobile": "mobile",
-    "中队": "squadron", "所属中队": "squadron", "squadron": "squadron",
+    "姓名": "name",
+    "name": "name",
+    "警号": "badge_no",
+    "工号": "badge_no",
+    "badge_no": "badge_no",
+    "badge": "badge_no",
+    "类别": "kind",
+    "人员类别": "kind",
+    "kind": "kind",
+    "岗位": "post",
+    "职务": "post",
+    "post": "post",
+    "手机": "mobile",
+    "手机号": "mobile",
+    "手机号码": "mobile",
+    "mobile": "mobile",
+    "中队": "squadron",
+    "所属中队": "squadron",
+    "squadron": "squadron",
 }
 REQUIRED = ("name", "badge_no", "kind", "mobile", "squadron")
-HEADER_ZH = {"name": "姓名", "badge_no": "警号", "kind": "类别", "post": "岗位",
-             "mobile": "手机", "squadron": "中队"}
+HEADER_ZH = {
+    "name": "姓名",
+    "badge_no": "警号",
+    "kind": "类别",
+    "post": "岗位",
+    "mobile": "手机",
+    "squadron": "中队",
+}
 
 KINDS: dict[str, PersonKind] = {}
 for _kind, (_zh, _en) in KIND_LABELS.items():
@@ -69,8 +88,12 @@ class RowError:
     en: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "code": self.code,
-                "message": {"zh": self.zh, "en": self.en}}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": {"zh": self.zh, "en": self.en},
+        }
 
 
 def _file_error(code: str, zh: str, en: str) -> AppError:
@@ -87,8 +110,11 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, list[str]]]:
     elif lower.endswith(".xlsx"):
         yield from _xlsx_rows(content)
     else:
-        raise _file_error("org.import_bad_format", "仅支持 CSV 或 XLSX 文件",
-                          "Only CSV or XLSX files are accepted")
+        raise _file_error(
+            "org.import_bad_format",
+            "仅支持 CSV 或 XLSX 文件",
+            "Only CSV or XLSX files are accepted",
+        )
 
 
 def _csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -106,16 +132,18 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
         for index, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             yield index, [cell.strip() for cell in row]
     except csv.Error as exc:
-        raise _file_error("org.import_bad_format", "文件不是有效的 CSV",
-                          f"Not a valid CSV file: {exc}") from exc
+        raise _file_error(
+            "org.import_bad_format", "文件不是有效的 CSV", f"Not a valid CSV file: {exc}"
+        ) from exc
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _file_error("org.import_bad_format", "文件不是有效的 XLSX 工作簿",
-                          "Not a valid XLSX workbook") from exc
+        raise _file_error(
+            "org.import_bad_format", "文件不是有效的 XLSX 工作簿", "Not a valid XLSX workbook"
+        ) from exc
     try:
         sheet = workbook.worksheets[0]
         for index, row in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -136,21 +164,28 @@ def parse_people(
 ) -> tuple[list[ImportedPerson], list[RowError]]:
     """Check every row; returns the people and every error found (by line and column)."""
     rows = iter(read_rows(filename, content))
-    header_line, header = next(rows, (0, []))
+    _, header = next(rows, (0, []))
     columns = [COLUMNS.get(h.strip().lower(), COLUMNS.get(h.strip(), "")) for h in header]
     missing = [c for c in REQUIRED if c not in columns]
     if not header or missing:
         raise AppError(
-            422, "org.import_missing_columns", "缺少必需的列: " + "、".join(HEADER_ZH[c] for c in missing),
-            "Missing required columns: " + ", ".join(missing), {"missing": missing},
+            422,
+            "org.import_missing_columns",
+            "缺少必需的列: " + "、".join(HEADER_ZH[c] for c in missing),
+            "Missing required columns: " + ", ".join(missing),
+            {"missing": missing},
         )
     people: list[ImportedPerson] = []
     errors: list[RowError] = []
     seen_badges: dict[str, int] = {}
     for count, (line, cells) in enumerate(rows, start=1):
         if count > MAX_ROWS:
-            raise AppError(413, "org.import_too_many_rows", f"最多导入 {MAX_ROWS} 行",
-                           f"At most {MAX_ROWS} rows per import")
+            raise AppError(
+                413,
+                "org.import_too_many_rows",
+                f"最多导入 {MAX_ROWS} 行",
+                f"At most {MAX_ROWS} rows per import",
+            )
         if not any(cells):
             continue
         record = {col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns) if col}
@@ -159,14 +194,23 @@ def parse_people(
         if person is None:
             continue
         if person.badge_no in seen_badges:
-            errors.append(RowError(line, "badge_no", "org.badge_duplicate_in_file",
-                                   f"警号与第 {seen_badges[person.badge_no]} 行重复",
-                                   f"Badge number repeats line {seen_badges[person.badge_no]}"))
+            errors.append(
+                RowError(
+                    line,
+                    "badge_no",
+                    "org.badge_duplicate_in_file",
+                    f"警号与第 {seen_badges[person.badge_no]} 行重复",
+                    f"Badge number repeats line {seen_badges[person.badge_no]}",
+                )
+            )
             continue
         seen_badges[person.badge_no] = line
         if person.badge_no in taken_badges:
-            errors.append(RowError(line, "badge_no", "org.badge_taken", "警号已存在",
-                                   "Badge number already exists"))
+            errors.append(
+                RowError(
+                    line, "badge_no", "org.badge_taken", "警号已存在", "Badge number already exists"
+                )
+            )
             continue
         people.append(person)
     if not people and not errors:
@@ -192,13 +236,20 @@ def _check_row(
     raw_kind = record.get("kind", "").strip()
     kind = KINDS.get(raw_kind) or KINDS.get(raw_kind.lower())
     if kind is None:
-        errors.append(RowError(line, "kind", "org.bad_kind",
-                               "类别应为 民警、辅警 或 公益岗位",
-                               "Kind must be police, auxiliary or public_welfare"))
+        errors.append(
+            RowError(
+                line,
+                "kind",
+                "org.bad_kind",
+                "类别应为 民警、辅警 或 公益岗位",
+                "Kind must be police, auxiliary or public_welfare",
+            )
+        )
     squadron = squadrons.get(record.get("squadron", "").strip())
     if squadron is None:
-        errors.append(RowError(line, "squadron", "org.unknown_squadron", "中队不存在",
-                               "No such squadron"))
+        errors.append(
+            RowError(line, "squadron", "org.unknown_squadron", "中队不存在", "No such squadron")
+        )
     post = record.get("post", "").strip()
     if len(post) > 100:
         errors.append(RowError(line, "post", "org.post_too_long", "岗位名称过长", "Post too long"))

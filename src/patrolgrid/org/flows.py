@@ -38,8 +38,14 @@ async def ensure_brigade(session: AsyncSession, actor: Actor = audit.SYSTEM) -> 
         brigade = Brigade(name=DEFAULT_BRIGADE_NAME, code="")
         session.add(brigade)
         await session.flush()
-        audit.record(session, actor, "brigade.created", "brigade", brigade.id,
-                     after={"name": brigade.name, "code": brigade.code})
+        audit.record(
+            session,
+            actor,
+            "brigade.created",
+            "brigade",
+            brigade.id,
+            after={"name": brigade.name, "code": brigade.code},
+        )
         await session.commit()
     return brigade
 
@@ -66,8 +72,12 @@ async def _squadron_event(bus: Bus, name: str, squadron: Squadron, count: int) -
 
 
 def _squadron_conflict() -> AppError:
-    return AppError(409, "org.squadron_taken", "中队名称或编号已存在",
-                    "A squadron with this name or code already exists")
+    return AppError(
+        409,
+        "org.squadron_taken",
+        "中队名称或编号已存在",
+        "A squadron with this name or code already exists",
+    )
 
 
 async def create_squadron(
@@ -81,8 +91,14 @@ async def create_squadron(
     except IntegrityError as exc:
         await session.rollback()
         raise _squadron_conflict() from exc
-    audit.record(session, actor, "squadron.created", "squadron", squadron.id,
-                 after={"name": squadron.name, "code": squadron.code})
+    audit.record(
+        session,
+        actor,
+        "squadron.created",
+        "squadron",
+        squadron.id,
+        after={"name": squadron.name, "code": squadron.code},
+    )
     await session.commit()
     await _squadron_event(bus, "squadron.created", squadron, 0)
     return squadron
@@ -104,11 +120,19 @@ async def update_squadron(
     except IntegrityError as exc:
         await session.rollback()
         raise _squadron_conflict() from exc
-    audit.record(session, actor, "squadron.updated", "squadron", squadron.id, before,
-                 {"name": squadron.name, "code": squadron.code})
+    audit.record(
+        session,
+        actor,
+        "squadron.updated",
+        "squadron",
+        squadron.id,
+        before,
+        {"name": squadron.name, "code": squadron.code},
+    )
     await session.commit()
-    await _squadron_event(bus, "squadron.updated", squadron,
-                          await service.count_people_in(session, squadron.id))
+    await _squadron_event(
+        bus, "squadron.updated", squadron, await service.count_people_in(session, squadron.id)
+    )
     return squadron
 
 
@@ -118,10 +142,21 @@ async def delete_squadron(session: AsyncSession, bus: Bus, squadron_id: int, act
         raise SQUADRON_NOT_FOUND
     people = await service.count_people_in(session, squadron_id)
     if people:
-        raise AppError(409, "org.squadron_not_empty", f"中队内还有 {people} 名人员,不能删除",
-                       f"The squadron still has {people} people", {"people": people})
-    audit.record(session, actor, "squadron.deleted", "squadron", squadron.id,
-                 before={"name": squadron.name, "code": squadron.code})
+        raise AppError(
+            409,
+            "org.squadron_not_empty",
+            f"中队内还有 {people} 名人员,不能删除",
+            f"The squadron still has {people} people",
+            {"people": people},
+        )
+    audit.record(
+        session,
+        actor,
+        "squadron.deleted",
+        "squadron",
+        squadron.id,
+        before={"name": squadron.name, "code": squadron.code},
+    )
     await session.delete(squadron)
     await session.commit()
     await bus.publish(Event(TOPIC, "squadron.deleted", {"id": squadron_id}))
@@ -129,9 +164,19 @@ async def delete_squadron(session: AsyncSession, bus: Bus, squadron_id: int, act
 
 async def _require_squadron(session: AsyncSession, squadron_id: int) -> None:
     if await service.get_squadron(session, squadron_id) is None:
-        raise AppError(422, "org.unknown_squadron", "中队不存在", "No such squadron",
-                       [{"loc": ["body", "squadron_id"], "code": "org.unknown_squadron",
-                         "message": {"zh": "中队不存在", "en": "No such squadron"}}])
+        raise AppError(
+            422,
+            "org.unknown_squadron",
+            "中队不存在",
+            "No such squadron",
+            [
+                {
+                    "loc": ["body", "squadron_id"],
+                    "code": "org.unknown_squadron",
+                    "message": {"zh": "中队不存在", "en": "No such squadron"},
+                }
+            ],
+        )
 
 
 async def _publish_person(bus: Bus, name: str, person: Person) -> None:
@@ -149,8 +194,9 @@ async def create_person(session: AsyncSession, bus: Bus, data: PersonIn, actor: 
         await session.rollback()
         raise BADGE_TAKEN from exc
     await session.refresh(person, ["squadron"])
-    audit.record(session, actor, "person.created", "person", person.id,
-                 after=service.snapshot(person))
+    audit.record(
+        session, actor, "person.created", "person", person.id, after=service.snapshot(person)
+    )
     await session.commit()
     await _publish_person(bus, "person.created", person)
     return person
@@ -174,8 +220,9 @@ async def update_person(
         await session.rollback()
         raise BADGE_TAKEN from exc
     await session.refresh(person, ["squadron"])
-    audit.record(session, actor, "person.updated", "person", person.id, before,
-                 service.snapshot(person))
+    audit.record(
+        session, actor, "person.updated", "person", person.id, before, service.snapshot(person)
+    )
     await session.commit()
     await _publish_person(bus, "person.updated", person)
     return person
@@ -185,8 +232,9 @@ async def delete_person(session: AsyncSession, bus: Bus, person_id: int, actor: 
     person = await service.get_person(session, person_id)
     if person is None:
         raise PERSON_NOT_FOUND
-    audit.record(session, actor, "person.deleted", "person", person.id,
-                 before=service.snapshot(person))
+    audit.record(
+        session, actor, "person.deleted", "person", person.id, before=service.snapshot(person)
+    )
     await session.delete(person)
     await session.commit()
     await bus.publish(Event(TOPIC, "person.deleted", {"id": person_id}, key=f"person:{person_id}"))
@@ -202,13 +250,21 @@ async def import_people(
     )
     if errors:
         raise AppError(
-            422, "org.import_invalid", f"有 {len(errors)} 处错误,未导入任何数据",
+            422,
+            "org.import_invalid",
+            f"有 {len(errors)} 处错误,未导入任何数据",
             f"{len(errors)} problems found; nothing was imported",
             {"errors": [e.as_dict() for e in errors]},
         )
     rows = [
-        Person(name=p.name, badge_no=p.badge_no, kind=p.kind.value, post=p.post,
-               mobile=p.mobile, squadron_id=p.squadron_id)
+        Person(
+            name=p.name,
+            badge_no=p.badge_no,
+            kind=p.kind.value,
+            post=p.post,
+            mobile=p.mobile,
+            squadron_id=p.squadron_id,
+        )
         for p in people
     ]
     session.add_all(rows)
@@ -217,9 +273,19 @@ async def import_people(
     except IntegrityError as exc:  # a concurrent insert took a badge after our check
         await session.rollback()
         raise BADGE_TAKEN from exc
-    audit.record(session, actor, "person.imported", "person", None,
-                 after={"file": filename, "count": len(rows),
-                        "ids": [r.id for r in rows], "badges": [r.badge_no for r in rows]})
+    audit.record(
+        session,
+        actor,
+        "person.imported",
+        "person",
+        None,
+        after={
+            "file": filename,
+            "count": len(rows),
+            "ids": [r.id for r in rows],
+            "badges": [r.badge_no for r in rows],
+        },
+    )
     await session.commit()
     await bus.publish(Event(TOPIC, "people.imported", {"count": len(rows)}))
     return len(rows)
@@ -238,10 +304,15 @@ async def link_user(
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
-        raise AppError(409, "org.user_already_linked", "该账号已关联其他人员",
-                       "This account already belongs to another person") from exc
-    audit.record(session, actor, "person.user_linked", "person", person.id, before,
-                 service.snapshot(person))
+        raise AppError(
+            409,
+            "org.user_already_linked",
+            "该账号已关联其他人员",
+            "This account already belongs to another person",
+        ) from exc
+    audit.record(
+        session, actor, "person.user_linked", "person", person.id, before, service.snapshot(person)
+    )
     await session.commit()
     await _publish_person(bus, "person.updated", person)
     return person

@@ -102,7 +102,8 @@ def check_badge(value: str) -> str:
     value = value.strip()
     if not _BADGE.match(value):
         raise LocalizedValueError(
-            "org.bad_badge", "警号应为 2-32 位字母、数字或连字符",
+            "org.bad_badge",
+            "警号应为 2-32 位字母、数字或连字符",
             "Badge number: 2-32 letters, digits or hyphens",
         )
     return value
@@ -213,11 +214,18 @@ class PersonOut(BaseModel):
     @classmethod
     def of(cls, person: Person) -> PersonOut:
         return cls(
-            id=person.id, name=person.name, badge_no=person.badge_no,
-            kind=PersonKind(person.kind), post=person.post, mobile=person.mobile,
-            squadron_id=person.squadron_id, squadron_name=person.squadron.name,
-            user_id=person.user_id, active=person.active,
-            created_at=person.created_at, updated_at=person.updated_at,
+            id=person.id,
+            name=person.name,
+            badge_no=person.badge_no,
+            kind=PersonKind(person.kind),
+            post=person.post,
+            mobile=person.mobile,
+            squadron_id=person.squadron_id,
+            squadron_name=person.squadron.name,
+            user_id=person.user_id,
+            active=person.active,
+            created_at=person.created_at,
+            updated_at=person.updated_at,
         )
 
 

@@ -26,7 +26,7 @@ async def list_squadrons(session: AsyncSession) -> list[tuple[Squadron, int]]:
         .outerjoin(counts, counts.c.squadron_id == Squadron.id)
         .order_by(Squadron.code, Squadron.id)
     )
-    return [(squadron, int(n)) for squadron, n in rows.tuples()]
+    return [(squadron, int(n)) for squadron, n in rows]
 
 
 async def get_squadron(session: AsyncSession, squadron_id: int) -> Squadron | None:
@@ -63,8 +63,11 @@ async def list_people(
     if q:
         pattern = f"%{q.strip()}%"
         query = query.where(
-            or_(Person.name.ilike(pattern), Person.badge_no.ilike(pattern),
-                Person.mobile.like(pattern))
+            or_(
+                Person.name.ilike(pattern),
+                Person.badge_no.ilike(pattern),
+                Person.mobile.like(pattern),
+            )
         )
     if squadron_id is not None:
         query = query.where(Person.squadron_id == squadron_id)

@@ -49,7 +49,9 @@ async def get_brigade(
 
 @router.patch("/brigade")
 async def update_brigade(
-    body: BrigadeUpdate, session: Session, bus: BusDep,
+    body: BrigadeUpdate,
+    session: Session,
+    bus: BusDep,
     principal: Annotated[Principal, Depends(requires(Perm.settings_write))],
 ) -> BrigadeOut:
     return BrigadeOut.model_validate(
@@ -60,9 +62,9 @@ async def update_brigade(
 @router.get("/squadrons")
 async def list_squadrons(session: Session, _: Reader) -> SquadronList:
     rows = await service.list_squadrons(session)
-    return SquadronList(items=[
-        SquadronOut(id=s.id, name=s.name, code=s.code, person_count=n) for s, n in rows
-    ])
+    return SquadronList(
+        items=[SquadronOut(id=s.id, name=s.name, code=s.code, person_count=n) for s, n in rows]
+    )
 
 
 @router.post("/squadrons", status_code=201)
@@ -101,25 +103,43 @@ async def list_people(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PersonPage:
     people, total = await service.list_people(
-        session, q=q, squadron_id=squadron_id, kind=kind, active=active, limit=limit,
+        session,
+        q=q,
+        squadron_id=squadron_id,
+        kind=kind,
+        active=active,
+        limit=limit,
         offset=offset,
     )
     return PersonPage(items=[PersonOut.of(p) for p in people], total=total)
 
 
-@router.get("/people/export", response_class=Response,
-            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-"
-                                         "officedocument.spreadsheetml.sheet": {}}}})
+@router.get(
+    "/people/export",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
+)
 async def export_people(
     session: Session, _: Reader, format: Literal["csv", "xlsx"] = "xlsx"
 ) -> Response:
     people, _total = await service.list_people(
         session, q=None, squadron_id=None, kind=None, active=None, limit=None, offset=0
     )
-    media = ("text/csv; charset=utf-8" if format == "csv" else
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    media = (
+        "text/csv; charset=utf-8"
+        if format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     return Response(
-        files.export_people(people, format), media_type=media,
+        files.export_people(people, format),
+        media_type=media,
         headers={"Content-Disposition": f'attachment; filename="people.{format}"'},
     )
 
@@ -129,9 +149,7 @@ async def import_people(
     session: Session, bus: BusDep, principal: Writer, file: Annotated[UploadFile, File()]
 ) -> ImportResult:
     content = await file.read(files.MAX_BYTES + 1)
-    count = await flows.import_people(
-        session, bus, file.filename or "", content, principal.actor
-    )
+    count = await flows.import_people(session, bus, file.filename or "", content, principal.actor)
     return ImportResult(imported=count)
 
 

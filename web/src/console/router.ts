@@ -45,7 +45,7 @@ const routes: RouteRecordRaw[] = [
         path: 'forbidden',
         name: 'forbidden',
         component: () => import('./views/ForbiddenView.vue'),
-        meta: { titleKey: 'errors.forbidden' },
+        meta: { titleKey: 'errors.noAccess' },
       },
       {
         path: ':pathMatch(.*)*',

@@ -51,6 +51,8 @@ export const orgApi = {
   people: (query: PeopleQuery, options?: RequestOptions) =>
     api.get<Page<Person>>('/api/org/people', { ...options, query: { ...query } }),
   person: (id: number) => api.get<Person>(`/api/org/people/${id}`),
+  /** The signed-in user's own person card (needs only `self:read`). */
+  myPerson: () => api.get<Person>('/api/org/people/me'),
   createPerson: (body: PersonCreate) => api.post<Person>('/api/org/people', body),
   updatePerson: (id: number, body: PersonPatch) => api.patch<Person>(`/api/org/people/${id}`, body),
   deletePerson: (id: number) => api.delete(`/api/org/people/${id}`),

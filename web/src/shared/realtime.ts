@@ -9,9 +9,10 @@ export function getRealtime(): RealtimeClient {
   if (!client) {
     client = new RealtimeClient({
       url: () => defaultSocketUrl('/ws'),
-      // The server refused the socket's cookie: ask the API, whose 401 sends us to the login page.
-      // (This request does not opt out of the app's 401 handler.)
-      onAuthFailure: () => {
+      // The server may have refused the session: ask the API, whose 401 sends us to the login
+      // page (this request does not opt out of the app's 401 handler). Reconnect attempts, and
+      // so these checks, are spaced by the backoff.
+      onRefused: () => {
         api.get('/api/auth/me').catch(() => undefined)
       },
     })

@@ -99,7 +99,7 @@ export interface AdminUser {
   active: boolean
   locked_until: string | null
   failed_logins: number
-  person_id: number | null
+  person_id?: number | null
   created_at: string
 }
 

@@ -13,3 +13,6 @@ export function isValidMobile(value: string | null | undefined): boolean {
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{2,64}$/
 
 export const MIN_PASSWORD_LENGTH = 8
+
+/** Squadron codes: letters, digits, `_` and `-`. */
+export const CODE_PATTERN = /^[A-Za-z0-9_-]+$/

@@ -4,8 +4,15 @@
  * Protocol (JSON text frames):
  *   server → `{"type":"hello","user":{...}}` once after the connection is accepted,
  *   server → `{"type":"ping","t":...}` about every 20 s; we answer `{"type":"pong"}`,
- *   client → `{"type":"subscribe","topics":[...]}` (we always send the full list of topics),
- *   server → `{"type":"event","topic":"org","event":"person.created","data":{...}}`.
+ *   client → `{"type":"subscribe","topics":[...]}` (on connect: every topic with a handler;
+ *            later: each newly wanted topic), `{"type":"unsubscribe","topics":[...]}` when the
+ *            last handler of a topic goes,
+ *   server → `{"type":"event","topic":"org","event":"person.created","data":{...}}`
+ *   (other frames such as `subscribed` and `error` are ignored).
+ *
+ * A server that refuses the session answers the handshake with an HTTP error, which a browser
+ * reports as a close before the socket ever opened; `onRefused` is then called so that the app
+ * can check its session (a 401 on the API sends the user to the login page).
  *
  * After a close the client reconnects with exponential backoff (with jitter), and subscribes to
  * its topics again. The backoff resets when the server says hello. If nothing arrives for
@@ -75,8 +82,11 @@ export interface RealtimeOptions {
   random?: () => number
   /** Replace the connection when no frame arrived for this long; 0 disables. Default 65 s. */
   idleTimeoutMs?: number
-  /** Called when the server closed the socket with an auth-related code. */
-  onAuthFailure?: () => void
+  /**
+   * Called when the session may be the problem: the socket closed before it opened (handshake
+   * refused), or the server closed it with an auth-related code.
+   */
+  onRefused?: () => void
   /** Called with the `user` of every hello frame. */
   onHello?: (user: unknown) => void
 }
@@ -99,6 +109,8 @@ export class RealtimeClient {
   private readonly backoff: BackoffOptions
   private readonly createSocket: WebSocketFactory
   private socket: WebSocketLike | null = null
+  /** Whether the current socket got as far as `open`. */
+  private opened = false
   private running = false
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private idleTimer: ReturnType<typeof setTimeout> | null = null
@@ -160,12 +172,14 @@ export class RealtimeClient {
       this.handlers.set(topic, set)
     }
     set.add(handler)
-    if (isNewTopic) this.sendSubscribe()
+    if (isNewTopic) this.send({ type: 'subscribe', topics: [topic] })
     return () => {
       const current = this.handlers.get(topic)
-      if (!current) return
-      current.delete(handler)
-      if (current.size === 0) this.handlers.delete(topic)
+      if (!current || !current.delete(handler)) return
+      if (current.size === 0) {
+        this.handlers.delete(topic)
+        this.send({ type: 'unsubscribe', topics: [topic] })
+      }
     }
   }
 
@@ -189,8 +203,10 @@ export class RealtimeClient {
       return
     }
     this.socket = socket
+    this.opened = false
     socket.onopen = () => {
       if (this.socket !== socket) return
+      this.opened = true
       this.connected.value = true
       this.touch()
       this.sendSubscribe()
@@ -254,7 +270,7 @@ export class RealtimeClient {
     this.connected.value = false
     if (this.idleTimer) clearTimeout(this.idleTimer)
     this.idleTimer = null
-    if (AUTH_CLOSE_CODES.includes(code)) this.options.onAuthFailure?.()
+    if (!this.opened || AUTH_CLOSE_CODES.includes(code)) this.options.onRefused?.()
     if (this.running) this.scheduleReconnect()
   }
 

@@ -28,8 +28,13 @@ PUBLIC = "public"
 # Writing last_used_at on every request would turn each read into a write.
 _TOUCH_INTERVAL = dt.timedelta(minutes=5)
 
-AUTH_REQUIRED = AppError(401, "auth.required", "请先登录", "Authentication required",
-                         headers={"WWW-Authenticate": "Bearer"})
+AUTH_REQUIRED = AppError(
+    401,
+    "auth.required",
+    "请先登录",
+    "Authentication required",
+    headers={"WWW-Authenticate": "Bearer"},
+)
 
 
 def client_ip(conn: HTTPConnection) -> str | None:
@@ -80,8 +85,13 @@ def requires(perm: Perm) -> Callable[..., Awaitable[Principal]]:
         if principal is None:
             raise AUTH_REQUIRED
         if not principal.can(perm):
-            raise AppError(403, "auth.forbidden", "没有权限执行此操作",
-                           "You do not have permission to do this", {"permission": perm.value})
+            raise AppError(
+                403,
+                "auth.forbidden",
+                "没有权限执行此操作",
+                "You do not have permission to do this",
+                {"permission": perm.value},
+            )
         request.state.principal = principal
         return principal
 

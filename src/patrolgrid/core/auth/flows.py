@@ -78,13 +78,25 @@ async def _count_failure(
         update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
     )
     await session.refresh(user)
-    audit.record(session, actor, "auth.login_failed", "user", user.id,
-                 after={"failed_logins": user.failed_logins})
+    audit.record(
+        session,
+        actor,
+        "auth.login_failed",
+        "user",
+        user.id,
+        after={"failed_logins": user.failed_logins},
+    )
     if user.failed_logins >= settings.login_max_failures:
         user.locked_until = utcnow() + dt.timedelta(minutes=settings.login_lockout_minutes)
         user.failed_logins = 0
-        audit.record(session, actor, "auth.locked", "user", user.id,
-                     after={"locked_until": user.locked_until.isoformat()})
+        audit.record(
+            session,
+            actor,
+            "auth.locked",
+            "user",
+            user.id,
+            after={"locked_until": user.locked_until.isoformat()},
+        )
     await session.commit()
 
 
@@ -92,42 +104,70 @@ async def logout(session: AsyncSession, token_id: int, actor: Actor) -> None:
     token = await session.get(AuthToken, token_id)
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(session, actor, "auth.logout", "user", token.user_id,
-                     before={"session_id": token.id})
+        audit.record(
+            session, actor, "auth.logout", "user", token.user_id, before={"session_id": token.id}
+        )
         await session.commit()
 
 
 async def create_api_token(
-    session: AsyncSession, settings: Settings, user_id: int, name: str,
-    expires_days: int | None, actor: Actor,
+    session: AsyncSession,
+    settings: Settings,
+    user_id: int,
+    name: str,
+    expires_days: int | None,
+    actor: Actor,
 ) -> tuple[AuthToken, str]:
     token = service.new_token()
     expires = utcnow() + dt.timedelta(days=expires_days) if expires_days else None
     row = await service.add_token(
-        session, user_id, TokenKind.api,
-        service.hash_token(settings.ensure_secret_key(), token), name, expires,
+        session,
+        user_id,
+        TokenKind.api,
+        service.hash_token(settings.ensure_secret_key(), token),
+        name,
+        expires,
     )
-    audit.record(session, actor, "auth.token_created", "auth_token", row.id,
-                 after={"name": name, "user_id": user_id})
+    audit.record(
+        session,
+        actor,
+        "auth.token_created",
+        "auth_token",
+        row.id,
+        after={"name": name, "user_id": user_id},
+    )
     await session.commit()
     return row, token
 
 
-async def revoke_api_token(session: AsyncSession, user_id: int, token_id: int, actor: Actor) -> None:
+async def revoke_api_token(
+    session: AsyncSession, user_id: int, token_id: int, actor: Actor
+) -> None:
     token = await session.get(AuthToken, token_id)
     if token is None or token.user_id != user_id or token.kind != TokenKind.api.value:
         raise AppError(404, "auth.token_not_found", "令牌不存在", "Token not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(session, actor, "auth.token_revoked", "auth_token", token.id,
-                     before={"name": token.name})
+        audit.record(
+            session,
+            actor,
+            "auth.token_revoked",
+            "auth_token",
+            token.id,
+            before={"name": token.name},
+        )
         await session.commit()
 
 
 async def create_user(session: AsyncSession, data: UserCreate, actor: Actor) -> User:
     if await service.get_user_by_username(session, data.username) is not None:
-        raise AppError(409, "auth.username_taken", "用户名已存在", "Username already exists",
-                       {"username": data.username})
+        raise AppError(
+            409,
+            "auth.username_taken",
+            "用户名已存在",
+            "Username already exists",
+            {"username": data.username},
+        )
     user = User(
         username=data.username,
         display_name=data.display_name,
@@ -143,15 +183,19 @@ async def create_user(session: AsyncSession, data: UserCreate, actor: Actor) -> 
     return user
 
 
-async def update_user(
-    session: AsyncSession, user_id: int, data: UserUpdate, actor: Actor
-) -> User:
+async def update_user(session: AsyncSession, user_id: int, data: UserUpdate, actor: Actor) -> User:
     user = await service.get_user(session, user_id)
     if user is None:
         raise AppError(404, "auth.user_not_found", "用户不存在", "User not found")
-    if user.id == actor.user_id and (data.active is False or (data.role and data.role != user.role)):
-        raise AppError(409, "auth.cannot_demote_self", "不能停用自己或修改自己的角色",
-                       "You cannot disable yourself or change your own role")
+    if user.id == actor.user_id and (
+        data.active is False or (data.role and data.role != user.role)
+    ):
+        raise AppError(
+            409,
+            "auth.cannot_demote_self",
+            "不能停用自己或修改自己的角色",
+            "You cannot disable yourself or change your own role",
+        )
     before = service.user_snapshot(user)
     if data.display_name is not None:
         user.display_name = data.display_name
@@ -169,7 +213,7 @@ async def update_user(
         await service.revoke_user_tokens(session, user.id, TokenKind.session)
     after = service.user_snapshot(user)
     if password_changed:
-        after["password"] = "changed"
+        after["password"] = "changed"  # noqa: S105 - a marker, never the password
     audit.record(session, actor, "user.updated", "user", user.id, before=before, after=after)
     await session.commit()
     return user

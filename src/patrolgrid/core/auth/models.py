@@ -71,7 +71,9 @@ def _check_username(value: str) -> str:
 
 def _check_password(value: str) -> str:
     if len(value) < 8:
-        raise LocalizedValueError("auth.weak_password", "密码至少 8 位", "Password: at least 8 characters")
+        raise LocalizedValueError(
+            "auth.weak_password", "密码至少 8 位", "Password: at least 8 characters"
+        )
     return value
 
 

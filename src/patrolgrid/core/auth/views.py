@@ -40,28 +40,42 @@ async def _me(request: Request, session: AsyncSession, user: User) -> MeEnvelope
     for extension in getattr(request.app.state, "me_extensions", []):
         extra.update(await extension(session, user.id))
     role = Role(user.role)
-    return MeEnvelope(user=MeOut(
-        id=user.id, username=user.username, display_name=user.display_name, role=role,
-        permissions=sorted(p.value for p in ROLE_PERMISSIONS[role]), **extra,
-    ))
+    return MeEnvelope(
+        user=MeOut(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=role,
+            permissions=sorted(p.value for p in ROLE_PERMISSIONS[role]),
+            **extra,
+        )
+    )
 
 
 @router.post("/auth/login", dependencies=[Depends(public("anyone may try to sign in"))])
-async def login(body: LoginIn, request: Request, response: Response, session: Session) -> MeEnvelope:
+async def login(
+    body: LoginIn, request: Request, response: Response, session: Session
+) -> MeEnvelope:
     settings = request.app.state.settings
     user, token = await flows.login(
         session, settings, body.username, body.password, client_ip(request)
     )
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
-        samesite="lax", secure=request.url.scheme == "https", path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
     )
     return await _me(request, session, user)
 
 
 @router.post("/auth/logout", status_code=204)
 async def logout(
-    response: Response, session: Session,
+    response: Response,
+    session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.self_read))],
 ) -> None:
     await flows.logout(session, principal.token_id, principal.actor)
@@ -70,7 +84,8 @@ async def logout(
 
 @router.get("/auth/me")
 async def me(
-    request: Request, session: Session,
+    request: Request,
+    session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.self_read))],
 ) -> MeEnvelope:
     user = await service.get_user(session, principal.user_id)
@@ -88,11 +103,17 @@ async def list_tokens(
 
 @router.post("/auth/tokens", status_code=201)
 async def create_token(
-    body: TokenCreate, request: Request, session: Session,
+    body: TokenCreate,
+    request: Request,
+    session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.self_read))],
 ) -> TokenCreated:
     row, token = await flows.create_api_token(
-        session, request.app.state.settings, principal.user_id, body.name, body.expires_days,
+        session,
+        request.app.state.settings,
+        principal.user_id,
+        body.name,
+        body.expires_days,
         principal.actor,
     )
     return TokenCreated(token=token, **TokenOut.model_validate(row).model_dump())
@@ -100,7 +121,8 @@ async def create_token(
 
 @router.delete("/auth/tokens/{token_id}", status_code=204)
 async def revoke_token(
-    token_id: int, session: Session,
+    token_id: int,
+    session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.self_read))],
 ) -> None:
     await flows.revoke_api_token(session, principal.user_id, token_id, principal.actor)
@@ -115,7 +137,8 @@ async def list_users(
 
 @router.post("/admin/users", status_code=201)
 async def create_user(
-    body: UserCreate, session: Session,
+    body: UserCreate,
+    session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.users_manage))],
 ) -> UserOut:
     return UserOut.model_validate(await flows.create_user(session, body, principal.actor))
@@ -123,7 +146,9 @@ async def create_user(
 
 @router.patch("/admin/users/{user_id}")
 async def update_user(
-    user_id: int, body: UserUpdate, session: Session,
+    user_id: int,
+    body: UserUpdate,
+    session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.users_manage))],
 ) -> UserOut:
     return UserOut.model_validate(await flows.update_user(session, user_id, body, principal.actor))
