@@ -1,6 +1,9 @@
 # patrolgrid: `make run` sets everything up and starts the demo; `make test` runs every check.
 
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs (pyenv shims may exist without one) and is 3.11+.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+            $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo $$p; break; }; \
+          done)
 VENV := .venv
 BIN := $(VENV)/bin
 STATIC := src/patrolgrid/static/index.html
@@ -17,7 +20,7 @@ run: setup web  ## set up everything and start the demo console at http://127.0.
 setup: $(VENV)/.installed web/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "patrolgrid needs Python 3.11+"'
+	@test -n "$(PYTHON)" || { echo "patrolgrid needs Python 3.11 or newer"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
