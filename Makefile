@@ -38,8 +38,8 @@ $(STATIC): web/node_modules/.installed $(WEB_SOURCES)
 test: lint types pytest webtest e2e  ## every check CI runs
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 types: $(VENV)/.installed
 	$(BIN)/mypy

@@ -20,8 +20,13 @@ from patrolgrid.app import STATIC_DIR
 CHROMIUM = os.environ.get("PATROLGRID_CHROMIUM", "/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -46,7 +51,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PATROLGRID_DATA_DIR": str(data_dir), "PATROLGRID_PORT": str(port)}
     env.pop("PATROLGRID_DATABASE_URL", None)
     log = (data_dir / "server.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 - our own CLI
+    server = subprocess.Popen(
         [sys.executable, "-m", "patrolgrid", "demo"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"

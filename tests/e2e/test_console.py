@@ -59,9 +59,7 @@ def test_commander_logs_in_sees_people_in_chinese_and_switches_language(
     expect(page.get_by_test_id("nav-people")).to_contain_text("人员")
 
 
-def test_adding_a_person_with_a_bad_phone_shows_the_field_error(
-    page: Page, base_url: str
-) -> None:
+def test_adding_a_person_with_a_bad_phone_shows_the_field_error(page: Page, base_url: str) -> None:
     page.goto(base_url + "/login")
     _login(page, "commander")
     page.get_by_test_id("person-add").click()
@@ -94,8 +92,9 @@ def test_settings_show_users_and_the_audit_log(page: Page, base_url: str) -> Non
 
 
 def test_officer_app_on_a_phone(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.goto(base_url + "/m/")
     expect(page).to_have_url(re.compile(r"/m/login"))
