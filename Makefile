@@ -45,13 +45,13 @@ types: $(VENV)/.installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed
-	$(BIN)/pytest -m "not e2e" -q
+	$(BIN)/pytest -m "not e2e" -v --durations=10
 
 webtest: web/node_modules/.installed
 	cd web && npm run build && npm test
 
 e2e: $(VENV)/.installed chromium web
-	$(BIN)/pytest -m e2e -q
+	$(BIN)/pytest -m e2e -v
 
 chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download browsers here)
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && \
