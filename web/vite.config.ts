@@ -39,6 +39,8 @@ export default defineConfig({
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
+  // MapLibre's worker is an ES module (emitted through `?worker&url` in src/console/map/maplibre.ts).
+  worker: { format: 'es' },
   build: {
     outDir: '../src/patrolgrid/static',
     emptyOutDir: true,
@@ -50,9 +52,16 @@ export default defineConfig({
         officer: `${webRoot}m/index.html`,
       },
       output: {
-        // Stable, cacheable vendor chunks shared by both apps.
+        // Stable, cacheable vendor chunks shared by both apps. MapLibre gets its own chunk, loaded
+        // only by the lazy map page (the catch-all vendor group would otherwise pull it into
+        // every page's first load).
         codeSplitting: {
           groups: [
+            {
+              name: 'maplibre',
+              test: /[\\/]node_modules[\\/](maplibre-gl|@maplibre)[\\/]/,
+              priority: 30,
+            },
             {
               name: 'vue',
               test: /[\\/]node_modules[\\/](vue|@vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/,

@@ -22,6 +22,7 @@ from patrolgrid.core.db import Database, utcnow
 from patrolgrid.core.errors import install_error_handlers
 from patrolgrid.core.realtime import Hub
 from patrolgrid.org.flows import ensure_brigade
+from patrolgrid.roads.graph import RoutingGraph
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with db.sessions() as session:
             await ensure_brigade(session)
         app.state.db, app.state.bus, app.state.hub = db, bus, hub
+        app.state.routing_graph = RoutingGraph()
         app.state.started_at = utcnow()
         log.info("patrolgrid %s on %s, bus %s", __version__, db.backend, bus.backend)
         try:

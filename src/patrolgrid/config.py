@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     ws_queue_size: int = Field(256, ge=8, le=100_000)
     ws_heartbeat_seconds: float = Field(20.0, gt=0)
     ws_idle_timeout_seconds: float = Field(60.0, gt=0)
+    # Optional background map tiles under our own roads; empty: no tiles (works offline).
+    # An XYZ template such as https://tile.example/{z}/{x}/{y}.png; for Amap-style tiles in
+    # GCJ-02 set map_tile_coord_system = "gcj02" and the console shifts our WGS-84 data to match.
+    map_tile_url: str = ""
+    map_tile_coord_system: Literal["wgs84", "gcj02"] = "wgs84"
+    map_tile_attribution: str = ""
+    map_tile_size: int = Field(256, ge=64, le=1024)
+    map_tile_max_zoom: int = Field(19, ge=1, le=24)
 
     @field_validator("database_url")
     @classmethod

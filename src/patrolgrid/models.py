@@ -4,7 +4,21 @@ from patrolgrid.core.audit import AuditEntry
 from patrolgrid.core.auth.models import AuthToken, User
 from patrolgrid.core.db import Base
 from patrolgrid.org.models import Brigade, Person, Squadron
+from patrolgrid.roads.models import Area, Road, RoadNetwork, RoadNode, RoadSegment
 
 metadata = Base.metadata
 
-__all__ = ["AuditEntry", "AuthToken", "Brigade", "Person", "Squadron", "User", "metadata"]
+__all__ = [
+    "Area",
+    "AuditEntry",
+    "AuthToken",
+    "Brigade",
+    "Person",
+    "Road",
+    "RoadNetwork",
+    "RoadNode",
+    "RoadSegment",
+    "Squadron",
+    "User",
+    "metadata",
+]

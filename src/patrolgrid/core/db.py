@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from alembic import command
 from alembic.config import Config
 from fastapi import Request
+from pydantic import Field
 from sqlalchemy import Connection, DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -129,3 +130,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     async with db.sessions() as session:
         yield session
+
+
+# A row id as clients may send it: positive and within the 32-bit INTEGER of every backend, so an
+# absurd id is a validation error, not a database overflow.
+MAX_ID = 2_147_483_647
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patrolgrid import __version__
 from patrolgrid.core import audit
 from patrolgrid.core.auth import Perm, Principal, public, requires
-from patrolgrid.core.db import get_session
+from patrolgrid.core.db import MAX_ID, get_session
 
 router = APIRouter(prefix="/api", tags=["system"])
 
@@ -53,7 +53,7 @@ async def list_audit(
     session: Annotated[AsyncSession, Depends(get_session)],
     _: Annotated[Principal, Depends(requires(Perm.audit_read))],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     entity_type: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,

@@ -10,14 +10,23 @@ from patrolgrid.core.auth import flows as auth_flows
 from patrolgrid.core.auth.models import User, UserCreate
 from patrolgrid.core.bus import Bus
 from patrolgrid.demo import data
+from patrolgrid.demo.county import generate_demo_county
 from patrolgrid.org import flows as org_flows
 from patrolgrid.org.models import BrigadeUpdate, Person, PersonIn, PersonKind, SquadronIn
+from patrolgrid.roads import flows as roads_flows
+from patrolgrid.roads import service as roads_service
 
 _BADGE_PREFIX = {PersonKind.police: "P", PersonKind.auxiliary: "A", PersonKind.public_welfare: "G"}
 
 
 async def load_demo(session: AsyncSession, bus: Bus) -> bool:
     """Returns False when the demo was already loaded."""
+    if await roads_service.get_network(session) is None:
+        # The generated county; a real network imported with `import-osm` is never replaced.
+        county = generate_demo_county()
+        await roads_flows.replace_network(
+            session, bus, None, county.network, "demo", audit.SYSTEM, generated=True
+        )
     if await session.scalar(select(User).where(User.username == "commander")) is not None:
         return False
     actor = audit.SYSTEM

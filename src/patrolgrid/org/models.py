@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from patrolgrid.core.db import Base, UTCDateTime, utcnow
+from patrolgrid.core.db import Base, RowId, UTCDateTime, utcnow
 from patrolgrid.core.errors import LocalizedValueError
 
 
@@ -163,7 +163,7 @@ class PersonIn(BaseModel):
     kind: PersonKind
     post: str = Field("", max_length=100)
     mobile: str = Field(max_length=20)
-    squadron_id: int = Field(ge=1)
+    squadron_id: RowId
     active: bool = True
 
     _name = field_validator("name")(check_name)
@@ -178,7 +178,7 @@ class PersonUpdate(BaseModel):
     kind: PersonKind | None = None
     post: str | None = Field(None, max_length=100)
     mobile: str | None = Field(None, max_length=20)
-    squadron_id: int | None = Field(None, ge=1)
+    squadron_id: RowId | None = None
     active: bool | None = None
 
     @field_validator("name")

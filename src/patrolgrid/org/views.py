@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from patrolgrid.core.auth import Perm, Principal, requires
 from patrolgrid.core.bus import Bus
-from patrolgrid.core.db import get_session
+from patrolgrid.core.db import MAX_ID, RowId, get_session
 from patrolgrid.org import files, flows, service
 from patrolgrid.org.models import (
     BrigadeOut,
@@ -77,7 +77,7 @@ async def create_squadron(
 
 @router.patch("/squadrons/{squadron_id}")
 async def update_squadron(
-    squadron_id: int, body: SquadronUpdate, session: Session, bus: BusDep, principal: Writer
+    squadron_id: RowId, body: SquadronUpdate, session: Session, bus: BusDep, principal: Writer
 ) -> SquadronOut:
     squadron = await flows.update_squadron(session, bus, squadron_id, body, principal.actor)
     count = await service.count_people_in(session, squadron.id)
@@ -86,7 +86,7 @@ async def update_squadron(
 
 @router.delete("/squadrons/{squadron_id}", status_code=204)
 async def delete_squadron(
-    squadron_id: int, session: Session, bus: BusDep, principal: Writer
+    squadron_id: RowId, session: Session, bus: BusDep, principal: Writer
 ) -> None:
     await flows.delete_squadron(session, bus, squadron_id, principal.actor)
 
@@ -96,11 +96,11 @@ async def list_people(
     session: Session,
     _: Reader,
     q: Annotated[str | None, Query(max_length=50)] = None,
-    squadron_id: int | None = None,
+    squadron_id: RowId | None = None,
     kind: PersonKind | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> PersonPage:
     people, total = await service.list_people(
         session,
@@ -171,7 +171,7 @@ async def my_person(
 
 
 @router.get("/people/{person_id}")
-async def get_person(person_id: int, session: Session, _: Reader) -> PersonOut:
+async def get_person(person_id: RowId, session: Session, _: Reader) -> PersonOut:
     person = await service.get_person(session, person_id)
     if person is None:
         raise flows.PERSON_NOT_FOUND
@@ -180,11 +180,11 @@ async def get_person(person_id: int, session: Session, _: Reader) -> PersonOut:
 
 @router.patch("/people/{person_id}")
 async def update_person(
-    person_id: int, body: PersonUpdate, session: Session, bus: BusDep, principal: Writer
+    person_id: RowId, body: PersonUpdate, session: Session, bus: BusDep, principal: Writer
 ) -> PersonOut:
     return PersonOut.of(await flows.update_person(session, bus, person_id, body, principal.actor))
 
 
 @router.delete("/people/{person_id}", status_code=204)
-async def delete_person(person_id: int, session: Session, bus: BusDep, principal: Writer) -> None:
+async def delete_person(person_id: RowId, session: Session, bus: BusDep, principal: Writer) -> None:
     await flows.delete_person(session, bus, person_id, principal.actor)

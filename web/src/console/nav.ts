@@ -1,4 +1,4 @@
-import { Setting, UserFilled } from '@element-plus/icons-vue'
+import { MapLocation, Setting, UserFilled } from '@element-plus/icons-vue'
 import type { Component } from 'vue'
 import type { Permission } from '@/shared/types'
 
@@ -12,8 +12,19 @@ export interface NavItem {
   anyPermission: Permission[]
 }
 
-/** The console's navigation. Later issues add map, incidents, grids, duty and more. */
+/**
+ * The console's navigation. The first item a user may open is their landing page after login
+ * (the map for everyone with `map:read`). Later issues add incidents, grids, duty and more.
+ */
 export const NAV_ITEMS: NavItem[] = [
+  {
+    route: 'map',
+    path: '/map',
+    labelKey: 'nav.map',
+    icon: MapLocation,
+    testId: 'nav-map',
+    anyPermission: ['map:read'],
+  },
   {
     route: 'people',
     path: '/people',

@@ -27,6 +27,13 @@ const routes: RouteRecordRaw[] = [
         },
       },
       {
+        path: 'map',
+        name: 'map',
+        // Lazy: MapLibre (about 1 MB) loads only with this page.
+        component: () => import('./views/MapView.vue'),
+        meta: { titleKey: 'nav.map', anyPermission: ['map:read'] },
+      },
+      {
         path: 'people',
         name: 'people',
         component: () => import('./views/PeopleView.vue'),

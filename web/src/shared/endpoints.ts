@@ -1,18 +1,26 @@
 /** Typed calls to the patrolgrid REST API, one function per endpoint. */
 import type { RequestOptions } from './api'
 import { api } from './http'
+import type { FeatureCollection, LineString, MultiPolygon, Polygon } from 'geojson'
 import type {
   AdminUser,
   AdminUserCreate,
   AdminUserPatch,
+  AreaProperties,
   AuditEntry,
+  BBox,
   Brigade,
+  GeoConfig,
   ItemList,
+  LonLat,
+  NearestSegment,
   Page,
   Person,
   PersonCreate,
   PersonKind,
   PersonPatch,
+  RoadSegmentProperties,
+  RouteResult,
   Squadron,
   SystemInfo,
   User,
@@ -82,4 +90,32 @@ export const adminApi = {
 
 export const systemApi = {
   info: () => api.get<SystemInfo>('/api/system/info'),
+}
+
+export type RoadSegmentCollection = FeatureCollection<LineString, RoadSegmentProperties>
+export type AreaCollection = FeatureCollection<Polygon | MultiPolygon, AreaProperties>
+
+/** Map configuration, nearest road and routing (`map:read`). Coordinates are WGS-84 `[lon, lat]`. */
+export const geoApi = {
+  config: (options?: RequestOptions) => api.get<GeoConfig>('/api/geo/config', options),
+  /** `404 geo.no_segment_nearby` when no road is near the point. */
+  nearestSegment: (point: LonLat, options?: RequestOptions) =>
+    api.get<NearestSegment>('/api/geo/nearest-segment', {
+      ...options,
+      query: { lon: point[0], lat: point[1] },
+    }),
+  /** Fastest route by road; `404 geo.no_route` when the points are not connected. */
+  route: (from: LonLat, to: LonLat, options?: RequestOptions) =>
+    api.post<RouteResult>('/api/geo/route', { from, to }, options),
+}
+
+/** The road network and administrative areas as GeoJSON (`map:read`). */
+export const roadsApi = {
+  /** Segments inside `bbox`, simplified for `zoom` by the server (minor classes only when zoomed in). */
+  segments: (bbox: BBox, zoom: number, options?: RequestOptions) =>
+    api.get<RoadSegmentCollection>('/api/roads/segments', {
+      ...options,
+      query: { bbox: bbox.join(','), zoom },
+    }),
+  areas: (options?: RequestOptions) => api.get<AreaCollection>('/api/roads/areas', options),
 }

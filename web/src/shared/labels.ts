@@ -11,3 +11,5 @@ export const roleLabel = (role: string | null | undefined) => label('roles', rol
 export const kindLabel = (kind: string | null | undefined) => label('kinds', kind)
 export const entityTypeLabel = (type: string | null | undefined) =>
   label('settings.audit.entityTypes', type)
+/** An OSM `highway` value (`primary`, `residential`, …) as a road class name. */
+export const highwayLabel = (highway: string | null | undefined) => label('map.highway', highway)

@@ -1,4 +1,5 @@
 /** Types of the patrolgrid REST API (see docs in the backend's OpenAPI at /openapi.json). */
+import type { LineString } from 'geojson'
 
 export type Role =
   | 'admin'
@@ -28,6 +29,7 @@ export type Permission =
   | 'audit:read'
   | 'settings:read'
   | 'settings:write'
+  | 'map:read'
   // Later issues add more; the server is the authority.
   | (string & {})
 
@@ -163,4 +165,80 @@ export interface ImportErrorItem {
   column: string | null
   code: string
   message: LocalizedText
+}
+
+// ---- Geo: map configuration, road network, nearest road, routing. All coordinates are WGS-84
+// `[lon, lat]` as the API sends them; the map shifts them for display where the tiles need it.
+
+/** `[lon, lat]` in degrees. */
+export type LonLat = [number, number]
+
+/** `[minLon, minLat, maxLon, maxLat]` in degrees. */
+export type BBox = [number, number, number, number]
+
+export type CoordSystem = 'wgs84' | 'gcj02'
+
+/** An optional raster background under our own roads (none by default: the map works offline). */
+export interface RasterTileSource {
+  kind: 'raster'
+  /** XYZ URL templates (`{z}/{x}/{y}`). */
+  tiles: string[]
+  tile_size: number
+  attribution: string
+  max_zoom: number
+  /** The datum the tiles are drawn in; `gcj02` for Amap-style tiles. */
+  coord_system: CoordSystem
+}
+
+export interface GeoConfig {
+  center: LonLat
+  zoom: number
+  bounds: BBox | null
+  /** Set when the network is generated demo data, not real geography; shown on the map. */
+  network_label: LocalizedText | null
+  tile_source: RasterTileSource | null
+  /** Attribution of the road data (e.g. "© OpenStreetMap contributors"), when the server sends one. */
+  network_attribution?: string | null
+}
+
+export type Oneway = 'no' | 'forward' | 'backward'
+
+export interface RoadSegmentProperties {
+  id: number
+  road_id: number
+  name: string | null
+  /** OSM `highway` value: motorway, trunk, primary, …, residential, service. */
+  highway: string
+  oneway: Oneway
+  maxspeed_kmh: number | null
+  lanes: number | null
+  length_m: number
+}
+
+export type AreaKind = 'county' | 'town' | 'township' | 'subdistrict' | 'community' | 'other'
+
+export interface AreaProperties {
+  id: number
+  name: string
+  kind: AreaKind
+  admin_level: number | null
+}
+
+export interface NearestSegment {
+  segment_id: number
+  road_id: number
+  name: string | null
+  highway: string
+  distance_m: number
+  /** The nearest point on the segment. */
+  point: LonLat
+  /** Where that point lies along the segment, 0..1. */
+  fraction: number
+}
+
+export interface RouteResult {
+  seconds: number
+  meters: number
+  geometry: LineString
+  segment_ids: number[]
 }

@@ -40,9 +40,10 @@ class Perm(StrEnum):
     settings_write = "settings:write"
     realtime = "realtime:connect"
     self_read = "self:read"  # one's own account and person card
+    map_read = "map:read"  # road network, areas, routing
 
 
-_EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read}
+_EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read, Perm.map_read}
 _DESK = _EVERYONE | {Perm.people_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

@@ -26,7 +26,7 @@ from patrolgrid.core.auth.models import (
 )
 from patrolgrid.core.auth.principal import Principal
 from patrolgrid.core.auth.roles import ROLE_PERMISSIONS, Perm, Role
-from patrolgrid.core.db import get_session
+from patrolgrid.core.db import RowId, get_session
 
 router = APIRouter(prefix="/api", tags=["auth"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -121,7 +121,7 @@ async def create_token(
 
 @router.delete("/auth/tokens/{token_id}", status_code=204)
 async def revoke_token(
-    token_id: int,
+    token_id: RowId,
     session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.self_read))],
 ) -> None:
@@ -146,7 +146,7 @@ async def create_user(
 
 @router.patch("/admin/users/{user_id}")
 async def update_user(
-    user_id: int,
+    user_id: RowId,
     body: UserUpdate,
     session: Session,
     principal: Annotated[Principal, Depends(requires(Perm.users_manage))],
