@@ -9,6 +9,9 @@ function label(prefix: string, value: string | null | undefined): string {
 
 export const roleLabel = (role: string | null | undefined) => label('roles', role)
 export const kindLabel = (kind: string | null | undefined) => label('kinds', kind)
+/** An audit action code (`person.updated`) in words; unknown codes show as they are. */
+export const actionLabel = (action: string | null | undefined) =>
+  label('settings.audit.actions', action?.replaceAll('.', '_'))
 export const entityTypeLabel = (type: string | null | undefined) =>
   label('settings.audit.entityTypes', type)
 /** An OSM `highway` value (`primary`, `residential`, …) as a road class name. */
