@@ -20,6 +20,7 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,10 +33,13 @@ from patrolgrid.core.auth.principal import Principal
 from patrolgrid.core.auth.roles import Perm
 from patrolgrid.core.bus import Bus, Event, Subscription
 from patrolgrid.core.db import Database
-from patrolgrid.core.errors import envelope
+from patrolgrid.core.errors import AppError, envelope
 from patrolgrid.core.jsonutil import JSONResponse, dumps, loads
 
 log = logging.getLogger(__name__)
+
+SnapshotProvider = Callable[[Principal], Awaitable[Any]]
+MessageHandler = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 class OutboundQueue:
@@ -116,12 +120,25 @@ class Hub:
         self.idle_timeout = idle_timeout
         self.connections: set[Connection] = set()
         self._topics: dict[str, Perm] = {}
+        self._snapshots: dict[str, SnapshotProvider] = {}
+        self._handlers: dict[str, tuple[Perm, MessageHandler]] = {}
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
-    def register_topic(self, topic: str, permission: Perm) -> None:
-        """Domains declare the topics they publish and who may subscribe to them."""
+    def register_topic(
+        self, topic: str, permission: Perm, snapshot: SnapshotProvider | None = None
+    ) -> None:
+        """Domains declare the topics they publish and who may subscribe to them. With a
+        `snapshot`, a new subscriber first gets the topic's current state (then the events
+        after it), so a console never starts from a blank or stale picture."""
         self._topics[topic] = permission
+        if snapshot is not None:
+            self._snapshots[topic] = snapshot
+
+    def register_handler(self, kind: str, permission: Perm, handler: MessageHandler) -> None:
+        """Domains take client messages of their own `type` (e.g. an officer app's position);
+        the handler's answer, if any, goes back to that client with the message's `id`."""
+        self._handlers[kind] = (permission, handler)
 
     @property
     def topics(self) -> dict[str, Perm]:
@@ -278,11 +295,34 @@ class Hub:
                     conn.queue.put(dumps({"type": "pong"}).decode())
                 continue
             if kind in ("subscribe", "unsubscribe"):
-                self._change_topics(conn, kind, message.get("topics"))
+                await self._change_topics(conn, kind, message.get("topics"))
+                continue
+            if isinstance(kind, str) and kind in self._handlers:
+                await self._handle(conn, kind, message)
                 continue
             conn.queue.put(_error("ws.bad_message", "无法识别的消息", "Unrecognised message"))
 
-    def _change_topics(self, conn: Connection, kind: str, topics: Any) -> None:
+    async def _handle(self, conn: Connection, kind: str, message: dict[str, Any]) -> None:
+        permission, handler = self._handlers[kind]
+        reference = message.get("id")
+        if not conn.principal.can(permission):
+            conn.queue.put(_error("auth.forbidden", "没有权限", "Permission denied", ref=reference))
+            return
+        try:
+            answer = await handler(conn.principal, message)
+        except AppError as exc:
+            conn.queue.put(_error(exc.code, exc.zh, exc.en, exc.details, ref=reference))
+            return
+        except Exception:
+            log.exception("websocket handler for %r failed", kind)
+            conn.queue.put(
+                _error("internal_error", "服务器内部错误", "Internal server error", ref=reference)
+            )
+            return
+        if answer is not None:
+            conn.queue.put(dumps({**answer, "id": reference}).decode(), critical=True)
+
+    async def _change_topics(self, conn: Connection, kind: str, topics: Any) -> None:
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
             conn.queue.put(
                 _error(
@@ -298,7 +338,8 @@ class Hub:
                 for t in topics
                 if t not in self._topics or not conn.principal.can(self._topics[t])
             ]
-            conn.topics.update(t for t in topics if t not in refused)
+            added = [t for t in topics if t not in refused and t not in conn.topics]
+            conn.topics.update(added)
             if refused:
                 conn.queue.put(
                     _error(
@@ -309,10 +350,23 @@ class Hub:
                     )
                 )
         conn.queue.put(dumps({"type": "subscribed", "topics": sorted(conn.topics)}).decode())
+        if kind == "subscribe":
+            for topic in added:
+                provider = self._snapshots.get(topic)
+                if provider is not None:
+                    data = await provider(conn.principal)
+                    # Critical: a snapshot is what a lagging client resynchronises from.
+                    conn.queue.put(
+                        dumps({"type": "snapshot", "topic": topic, "data": data}).decode(),
+                        critical=True,
+                    )
 
 
-def _error(code: str, zh: str, en: str, details: Any = None) -> str:
-    return dumps({"type": "error", **envelope(code, zh, en, details)}).decode()
+def _error(code: str, zh: str, en: str, details: Any = None, ref: Any = None) -> str:
+    body: dict[str, Any] = {"type": "error", **envelope(code, zh, en, details)}
+    if ref is not None:
+        body["id"] = ref
+    return dumps(body).decode()
 
 
 def _same_origin(websocket: WebSocket) -> bool:
