@@ -1,8 +1,19 @@
-"""Mounts every router and registers what each domain contributes to the core services."""
+"""Mounts every router and starts what each domain runs in the background.
+
+The one place that knows all domains: core services are handed to them here, never imported
+the other way round.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
+import uvicorn
 from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from patrolgrid.core.auth import Perm
 from patrolgrid.core.auth.views import router as auth_router
@@ -12,7 +23,12 @@ from patrolgrid.org import flows as org_flows
 from patrolgrid.org import service as org_service
 from patrolgrid.org.views import router as org_router
 from patrolgrid.roads import flows as roads_flows
+from patrolgrid.roads.graph import RoutingGraph
 from patrolgrid.roads.views import router as roads_router
+from patrolgrid.tracking import views as tracking_views
+from patrolgrid.tracking.flows import Tracking
+
+log = logging.getLogger(__name__)
 
 
 def mount(app: FastAPI) -> None:
@@ -20,9 +36,67 @@ def mount(app: FastAPI) -> None:
     app.include_router(system_router)
     app.include_router(org_router)
     app.include_router(roads_router)
+    app.include_router(tracking_views.router)
     app.state.me_extensions = [org_service.me_extension]
 
 
-def register_topics(hub: Hub) -> None:
+async def start(app: FastAPI, hub: Hub) -> None:
+    """Domain runtimes, after the database, bus and hub are up."""
+    state = app.state
     hub.register_topic(org_flows.TOPIC, Perm.people_read)
     hub.register_topic(roads_flows.TOPIC, Perm.map_read)
+    state.routing_graph = RoutingGraph()
+    state.tracking = Tracking(state.db, state.bus, state.settings)
+    tracking_views.register_realtime(hub, state.tracking)
+    await state.tracking.start()
+    state.background = []
+    if state.settings.osmand_port:
+        state.background.append(
+            asyncio.create_task(
+                _serve_osmand_port(app, state.settings.host, state.settings.osmand_port),
+                name="osmand-port",
+            )
+        )
+    if state.settings.simulate:
+        from patrolgrid.demo.simulator import Simulator
+
+        state.simulator = Simulator(state.db, state.tracking, state.routing_graph)
+        state.background.append(asyncio.create_task(state.simulator.run(), name="simulator"))
+
+
+async def stop(app: FastAPI) -> None:
+    for task in getattr(app.state, "background", []):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if hasattr(app.state, "tracking"):
+        await app.state.tracking.stop()
+
+
+async def _serve_osmand_port(app: FastAPI, host: str, port: int) -> None:
+    """Traccar Client's default server is `http://host:5055/`: answer there unchanged."""
+    osmand = Starlette(routes=[Route("/", tracking_views.osmand_endpoint, methods=["GET", "POST"])])
+    osmand.state.tracking = app.state.tracking
+    osmand.add_exception_handler(Exception, _osmand_error)  # type: ignore[arg-type]
+    server = uvicorn.Server(
+        uvicorn.Config(osmand, host=host, port=port, log_level="warning", lifespan="off")
+    )
+    log.info("OsmAnd protocol also on http://%s:%d/", host, port)
+    await server.serve()
+
+
+async def _osmand_error(request: object, exc: Exception) -> object:
+    from patrolgrid.core.errors import AppError
+    from patrolgrid.core.jsonutil import JSONResponse
+
+    if isinstance(exc, AppError):
+        return JSONResponse(exc.envelope(), status_code=exc.status, headers=exc.headers)
+    log.exception("OsmAnd port request failed", exc_info=exc)
+    return JSONResponse(
+        {
+            "code": "internal_error",
+            "message": {"zh": "服务器内部错误", "en": "Internal server error"},
+            "details": None,
+        },
+        status_code=500,
+    )

@@ -22,7 +22,6 @@ from patrolgrid.core.db import Database, utcnow
 from patrolgrid.core.errors import install_error_handlers
 from patrolgrid.core.realtime import Hub
 from patrolgrid.org.flows import ensure_brigade
-from patrolgrid.roads.graph import RoutingGraph
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -59,17 +58,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             heartbeat=settings.ws_heartbeat_seconds,
             idle_timeout=settings.ws_idle_timeout_seconds,
         )
-        api.register_topics(hub)
-        await hub.start()
         async with db.sessions() as session:
             await ensure_brigade(session)
         app.state.db, app.state.bus, app.state.hub = db, bus, hub
-        app.state.routing_graph = RoutingGraph()
         app.state.started_at = utcnow()
+        await api.start(app, hub)
+        await hub.start()
         log.info("patrolgrid %s on %s, bus %s", __version__, db.backend, bus.backend)
         try:
             yield
         finally:
+            await api.stop(app)
             await hub.stop()
             await bus.close()
             await db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -206,8 +207,10 @@ def demo(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    simulate: Annotated[bool, typer.Option(help="Move the demo officers")] = True,
 ) -> None:
-    """Load the demo brigade and accounts, print the logins, then serve."""
+    """Load the demo brigade and accounts, print the logins, then serve (with the simulator
+    moving the demo officers)."""
     from patrolgrid.demo import data
     from patrolgrid.demo.loader import load_demo
 
@@ -221,7 +224,10 @@ def demo(
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"console: [bold]{url}/[/bold]   officer app: [bold]{url}/m/[/bold]")
     if serve_after:
-        _serve(settings, host, port)
+        if simulate:
+            os.environ["PATROLGRID_SIMULATE"] = "1"
+            get_settings.cache_clear()
+        _serve(get_settings(), host, port)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     ws_queue_size: int = Field(256, ge=8, le=100_000)
     ws_heartbeat_seconds: float = Field(20.0, gt=0)
     ws_idle_timeout_seconds: float = Field(60.0, gt=0)
+    tracking_offline_after_seconds: int = Field(300, ge=10, le=24 * 3600)
+    tracking_sweep_seconds: float = Field(30.0, gt=0)
+    # Also serve the OsmAnd protocol at / on this port (Traccar Client's default is 5055).
+    osmand_port: int | None = Field(None, ge=1, le=65535)
+    # Run the demo simulator (moving officers, going offline) while serving.
+    simulate: bool = False
     # Optional background map tiles under our own roads; empty: no tiles (works offline).
     # An XYZ template such as https://tile.example/{z}/{x}/{y}.png; for Amap-style tiles in
     # GCJ-02 set map_tile_coord_system = "gcj02" and the console shifts our WGS-84 data to match.

@@ -5,15 +5,20 @@ from patrolgrid.core.auth.models import AuthToken, User
 from patrolgrid.core.db import Base
 from patrolgrid.org.models import Brigade, Person, Squadron
 from patrolgrid.roads.models import Area, Road, RoadNetwork, RoadNode, RoadSegment
+from patrolgrid.tracking.models import Alarm, Device, PersonState, Position
 
 metadata = Base.metadata
 
 __all__ = [
+    "Alarm",
     "Area",
     "AuditEntry",
     "AuthToken",
     "Brigade",
+    "Device",
     "Person",
+    "PersonState",
+    "Position",
     "Road",
     "RoadNetwork",
     "RoadNode",

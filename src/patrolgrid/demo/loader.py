@@ -11,6 +11,7 @@ from patrolgrid.core.auth.models import User, UserCreate
 from patrolgrid.core.bus import Bus
 from patrolgrid.demo import data
 from patrolgrid.demo.county import generate_demo_county
+from patrolgrid.demo.simulator import register_demo_devices
 from patrolgrid.org import flows as org_flows
 from patrolgrid.org.models import BrigadeUpdate, Person, PersonIn, PersonKind, SquadronIn
 from patrolgrid.roads import flows as roads_flows
@@ -28,6 +29,7 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
             session, bus, None, county.network, "demo", audit.SYSTEM, generated=True
         )
     if await session.scalar(select(User).where(User.username == "commander")) is not None:
+        await register_demo_devices(session)
         return False
     actor = audit.SYSTEM
     await org_flows.update_brigade(
@@ -75,4 +77,5 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
         )
         if person is not None:
             await org_flows.link_user(session, bus, person.id, user.id, actor)
+    await register_demo_devices(session)
     return True

@@ -41,18 +41,20 @@ class Perm(StrEnum):
     realtime = "realtime:connect"
     self_read = "self:read"  # one's own account and person card
     map_read = "map:read"  # road network, areas, routing
+    tracking_read = "tracking:read"  # everyone's live position, status and history
+    devices_manage = "devices:manage"  # register and bind tracking devices
 
 
 _EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read, Perm.map_read}
-_DESK = _EVERYONE | {Perm.people_read}
+_DESK = _EVERYONE | {Perm.people_read, Perm.tracking_read}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.admin: frozenset(Perm),
-    Role.commander: frozenset(_DESK | {Perm.people_write, Perm.audit_read}),
+    Role.commander: frozenset(_DESK | {Perm.people_write, Perm.audit_read, Perm.devices_manage}),
     Role.operator: frozenset(_DESK),
     Role.officer: frozenset(_EVERYONE),
     Role.auxiliary: frozenset(_EVERYONE),
-    Role.legal: frozenset(_DESK),
+    Role.legal: frozenset(_EVERYONE | {Perm.people_read}),
     Role.supervisor: frozenset(_DESK | {Perm.audit_read}),
     Role.leader: frozenset(_DESK | {Perm.audit_read}),
 }

@@ -1,0 +1,334 @@
+"""The ingest path: device lookup, per-device rate limit, group commit, throttled publishing.
+
+Reports from many requests are written together: each request waits until the batch holding
+its report is committed (so a 200 means stored), but the database sees one transaction per
+batch instead of one per report. After the commit, positions go out on the bus at most once per
+person per second, the newest superseding any not yet sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patrolgrid.core.bus import Bus, Event
+from patrolgrid.core.db import Database, utcnow
+from patrolgrid.core.errors import AppError
+from patrolgrid.tracking.models import Alarm, Device, PersonState, Position, Status
+from patrolgrid.tracking.protocol import RawReport
+
+log = logging.getLogger(__name__)
+TOPIC = "tracking"
+
+UNKNOWN_DEVICE = AppError(
+    404, "tracking.unknown_device", "设备未登记或已停用", "Unknown or disabled device"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    raw: RawReport
+    device_id: int
+    person_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a committed batch changed for one person, for publishing."""
+
+    person_id: int
+    report: Report | None  # the newest report, when it moved the person's latest position
+    status: str
+    previous_status: str | None  # set when the status changed (an offline person came back)
+
+
+class DeviceDirectory:
+    """identifier → (device id, person id), cached briefly: every report needs it."""
+
+    def __init__(self, db: Database, ttl_seconds: float = 15.0) -> None:
+        self._db = db
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, tuple[int, int] | None]] = {}
+
+    def invalidate(self) -> None:
+        self._cache.clear()
+
+    async def resolve(self, identifier: str) -> tuple[int, int]:
+        now = time.monotonic()
+        hit = self._cache.get(identifier)
+        if hit is None or now - hit[0] > self._ttl:
+            async with self._db.sessions() as session:
+                row = (
+                    await session.execute(
+                        select(Device.id, Device.person_id).where(
+                            Device.identifier == identifier, Device.enabled.is_(True)
+                        )
+                    )
+                ).first()
+            hit = (now, None if row is None else (int(row[0]), int(row[1])))
+            self._cache[identifier] = hit
+        if hit[1] is None:
+            raise UNKNOWN_DEVICE
+        return hit[1]
+
+
+class RateLimiter:
+    """A token bucket per device: `rate` reports a second, bursts of `burst`."""
+
+    def __init__(self, rate: float = 10.0, burst: float = 50.0) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._buckets: dict[int, tuple[float, float]] = {}
+
+    def take(self, device_id: int, count: int = 1) -> None:
+        now = time.monotonic()
+        tokens, last = self._buckets.get(device_id, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - last) * self._rate)
+        if tokens < count:
+            self._buckets[device_id] = (tokens, now)
+            raise AppError(
+                429,
+                "tracking.rate_limited",
+                "上报过于频繁",
+                "Too many reports",
+                headers={"Retry-After": "1"},
+            )
+        self._buckets[device_id] = (tokens - count, now)
+
+
+AfterCommit = Callable[[list[Stored], list[Alarm]], Awaitable[None]]
+
+
+class PositionWriter:
+    """Group commit: one transaction per batch of reports from any number of requests."""
+
+    def __init__(self, db: Database, after_commit: AfterCommit, max_batch: int = 2000) -> None:
+        self._db = db
+        self._after_commit = after_commit
+        self._max_batch = max_batch
+        self._pending: list[tuple[list[Report], asyncio.Future[None]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="position-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for _, future in self._pending:
+            if not future.done():
+                future.set_exception(
+                    AppError(
+                        503, "tracking.shutting_down", "服务正在停止", "The server is shutting down"
+                    )
+                )
+
+    async def write(self, reports: list[Report]) -> None:
+        """Returns once the reports are committed (or raises if the batch failed)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((reports, future))
+        self._wake.set()
+        await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, taken = [], 0
+                while self._pending and taken < self._max_batch:
+                    reports, future = self._pending.pop(0)
+                    batch.append((reports, future))
+                    taken += len(reports)
+                await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[list[Report], asyncio.Future[None]]]) -> None:
+        reports = [report for reports, _ in batch for report in reports]
+        try:
+            async with self._db.sessions() as session:
+                stored, alarms = await _store(session, reports)
+                await session.commit()
+        except Exception as exc:
+            log.exception("storing %d positions failed", len(reports))
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
+        try:
+            await self._after_commit(stored, alarms)
+        except Exception:
+            log.exception("publishing stored positions failed")
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def _store(session: AsyncSession, reports: list[Report]) -> tuple[list[Stored], list[Alarm]]:
+    now = utcnow()
+    await session.execute(
+        _insert(session, Position).on_conflict_do_nothing(index_elements=["device_id", "ts"]),
+        [
+            {
+                "person_id": r.person_id,
+                "device_id": r.device_id,
+                "ts": r.raw.ts,
+                "lon": r.raw.lon,
+                "lat": r.raw.lat,
+                "speed_kmh": r.raw.speed_kmh,
+                "heading": r.raw.heading,
+                "altitude": r.raw.altitude,
+                "accuracy_m": r.raw.accuracy_m,
+                "battery": r.raw.battery,
+                "received_at": now,
+            }
+            for r in reports
+        ],
+    )
+    newest: dict[int, Report] = {}
+    for report in reports:
+        known = newest.get(report.person_id)
+        if known is None or report.raw.ts > known.raw.ts:
+            newest[report.person_id] = report
+    current = {
+        row.person_id: row
+        for row in await session.scalars(
+            select(PersonState).where(PersonState.person_id.in_(newest)).with_for_update()
+        )
+    }
+    stored: list[Stored] = []
+    for person_id, report in newest.items():
+        state = current.get(person_id)
+        if state is not None and state.ts is not None and report.raw.ts <= state.ts:
+            continue  # older than what we have: history only, the latest stays
+        values = {
+            "device_id": report.device_id,
+            "ts": report.raw.ts,
+            "lon": report.raw.lon,
+            "lat": report.raw.lat,
+            "speed_kmh": report.raw.speed_kmh,
+            "heading": report.raw.heading,
+            "accuracy_m": report.raw.accuracy_m,
+            "battery": report.raw.battery,
+        }
+        previous = None
+        if state is None:
+            session.add(
+                PersonState(
+                    person_id=person_id,
+                    status=Status.off_duty.value,
+                    status_changed_at=now,
+                    **values,
+                )
+            )
+            status = Status.off_duty.value
+        else:
+            status = state.status
+            if state.status == Status.offline.value:
+                previous, status = state.status, state.status_before_offline or Status.on_duty
+                values.update(status=status, status_before_offline=None, status_changed_at=now)
+            for key, value in values.items():
+                setattr(state, key, value)
+        stored.append(Stored(person_id, report, str(status), previous))
+    await session.execute(
+        update(Device).where(Device.id.in_({r.device_id for r in reports})).values(last_seen_at=now)
+    )
+    alarms = [
+        Alarm(
+            person_id=r.person_id,
+            device_id=r.device_id,
+            kind=r.raw.alarm,
+            ts=r.raw.ts,
+            lon=r.raw.lon,
+            lat=r.raw.lat,
+            received_at=now,
+        )
+        for r in reports
+        if r.raw.alarm
+    ]
+    fresh_alarms = []
+    for alarm in alarms:
+        exists = await session.scalar(
+            select(Alarm.id).where(
+                Alarm.device_id == alarm.device_id, Alarm.ts == alarm.ts, Alarm.kind == alarm.kind
+            )
+        )
+        if exists is None:
+            session.add(alarm)
+            fresh_alarms.append(alarm)
+    await session.flush()
+    return stored, fresh_alarms
+
+
+def position_payload(person_id: int, raw: RawReport, status: str) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "lon": raw.lon,
+        "lat": raw.lat,
+        "ts": raw.ts.isoformat(),
+        "speed_kmh": raw.speed_kmh,
+        "heading": raw.heading,
+        "accuracy_m": raw.accuracy_m,
+        "battery": raw.battery,
+        "status": status,
+    }
+
+
+class LivePublisher:
+    """At most one position event per person per second; the newest wins while it waits."""
+
+    def __init__(self, bus: Bus, interval: float = 1.0) -> None:
+        self._bus = bus
+        self._interval = interval
+        self._last_sent: dict[int, float] = {}
+        self._waiting: dict[int, dict[str, Any]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._flush_loop(), name="live-publisher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def position(self, person_id: int, payload: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self._last_sent.get(person_id, -1e9) >= self._interval:
+            self._last_sent[person_id] = now
+            self._waiting.pop(person_id, None)
+            await self._bus.publish(Event(TOPIC, "position", payload, key=f"person:{person_id}"))
+        else:
+            self._waiting[person_id] = payload
+
+    async def _flush_loop(self) -> None:
+        tick = min(0.1, self._interval / 4)
+        while True:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            due = [
+                pid
+                for pid in self._waiting
+                if now - self._last_sent.get(pid, -1e9) >= self._interval
+            ]
+            for pid in due:
+                payload = self._waiting.pop(pid)
+                self._last_sent[pid] = now
+                await self._bus.publish(Event(TOPIC, "position", payload, key=f"person:{pid}"))

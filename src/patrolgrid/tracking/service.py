@@ -1,0 +1,129 @@
+"""Data access for tracking. No side effects beyond the session it is given."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patrolgrid.org.models import Person
+from patrolgrid.tracking.models import (
+    Alarm,
+    Device,
+    DeviceKind,
+    DeviceOut,
+    LivePerson,
+    PersonState,
+    Position,
+    Status,
+)
+
+MAX_TRACK_POINTS = 50_000
+
+
+async def get_device(session: AsyncSession, device_id: int) -> Device | None:
+    return await session.get(Device, device_id)
+
+
+async def device_by_identifier(session: AsyncSession, identifier: str) -> Device | None:
+    device: Device | None = await session.scalar(
+        select(Device).where(Device.identifier == identifier)
+    )
+    return device
+
+
+async def list_devices(session: AsyncSession) -> list[DeviceOut]:
+    rows = await session.execute(
+        select(Device, Person.name).join(Person, Person.id == Device.person_id).order_by(Device.id)
+    )
+    return [device_out(device, name) for device, name in rows]
+
+
+def device_out(device: Device, person_name: str) -> DeviceOut:
+    return DeviceOut(
+        id=device.id,
+        identifier=device.identifier,
+        kind=DeviceKind(device.kind),
+        name=device.name,
+        person_id=device.person_id,
+        person_name=person_name,
+        enabled=device.enabled,
+        last_seen_at=device.last_seen_at,
+        created_at=device.created_at,
+    )
+
+
+async def get_state(session: AsyncSession, person_id: int) -> PersonState | None:
+    return await session.get(PersonState, person_id)
+
+
+async def live_people(session: AsyncSession, person_id: int | None = None) -> list[LivePerson]:
+    """Every active person with their latest state (people who never reported included)."""
+    query = (
+        select(Person, PersonState)
+        .outerjoin(PersonState, PersonState.person_id == Person.id)
+        .where(Person.active.is_(True))
+        .order_by(Person.squadron_id, Person.badge_no)
+    )
+    if person_id is not None:
+        query = query.where(Person.id == person_id)
+    people = []
+    for person, state in await session.execute(query):
+        people.append(
+            LivePerson(
+                person_id=person.id,
+                name=person.name,
+                badge_no=person.badge_no,
+                kind=person.kind,
+                post=person.post,
+                mobile=person.mobile,
+                squadron_id=person.squadron_id,
+                squadron_name=person.squadron.name,
+                status=Status(state.status) if state else Status.off_duty,
+                lon=state.lon if state else None,
+                lat=state.lat if state else None,
+                ts=state.ts if state else None,
+                speed_kmh=state.speed_kmh if state else None,
+                heading=state.heading if state else None,
+                accuracy_m=state.accuracy_m if state else None,
+                battery=state.battery if state else None,
+                device_id=state.device_id if state else None,
+            )
+        )
+    return people
+
+
+async def track(
+    session: AsyncSession, person_id: int, start: dt.datetime, end: dt.datetime
+) -> list[Position]:
+    rows = await session.scalars(
+        select(Position)
+        .where(Position.person_id == person_id, Position.ts >= start, Position.ts <= end)
+        .order_by(Position.ts, Position.id)
+        .limit(MAX_TRACK_POINTS)
+    )
+    return list(rows)
+
+
+async def overdue(session: AsyncSession, before: dt.datetime) -> list[PersonState]:
+    """On-duty people whose last report is older than `before` (or who never reported)."""
+    query = select(PersonState).where(
+        PersonState.status.in_(
+            [s.value for s in (Status.on_duty, Status.patrolling, Status.en_route, Status.on_scene)]
+        ),
+        (PersonState.ts < before)
+        | (PersonState.ts.is_(None) & (PersonState.status_changed_at < before)),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))
+
+
+async def list_alarms(session: AsyncSession, active: bool | None) -> list[Alarm]:
+    query = select(Alarm).order_by(Alarm.id.desc()).limit(500)
+    if active is True:
+        query = query.where(Alarm.acknowledged_at.is_(None))
+    elif active is False:
+        query = query.where(Alarm.acknowledged_at.is_not(None))
+    return list(await session.scalars(query))

@@ -1,0 +1,341 @@
+"""Tracking API: OsmAnd ingest, devices, live state, history and alarms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patrolgrid.core.auth import Perm, Principal, public, requires
+from patrolgrid.core.db import RowId, get_session, utcnow
+from patrolgrid.core.errors import AppError, not_found
+from patrolgrid.core.jsonutil import JSONResponse, loads
+from patrolgrid.core.realtime import Hub
+from patrolgrid.org import service as org_service
+from patrolgrid.tracking import files, protocol, service
+from patrolgrid.tracking.flows import Tracking
+from patrolgrid.tracking.ingest import TOPIC
+from patrolgrid.tracking.models import (
+    AlarmList,
+    AlarmOut,
+    DeviceIn,
+    DeviceList,
+    DeviceOut,
+    DeviceUpdate,
+    LivePeople,
+    LivePerson,
+    SelfDeviceIn,
+    SelfDeviceOut,
+    Status,
+    StatusIn,
+    Track,
+    TrackPoint,
+)
+
+router = APIRouter(tags=["tracking"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+LiveReader = Annotated[Principal, Depends(requires(Perm.tracking_read))]
+DeviceAdmin = Annotated[Principal, Depends(requires(Perm.devices_manage))]
+Self = Annotated[Principal, Depends(requires(Perm.self_read))]
+MAX_BODY = 256 * 1024
+MAX_BATCH = 500
+
+
+def _tracking(request: Request) -> Tracking:
+    tracking: Tracking = request.app.state.tracking
+    return tracking
+
+
+TrackingDep = Annotated[Tracking, Depends(_tracking)]
+
+
+async def parse_osmand(request: Request) -> list[protocol.RawReport]:
+    """Query string, form body, or Traccar Client JSON (one object or an array)."""
+    now = utcnow()
+    if request.query_params:
+        return [protocol.from_params(request.query_params, now)]
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise AppError(413, "payload_too_large", "上传内容过大", "Payload too large")
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type or body.lstrip()[:1] in (b"{", b"["):
+        try:
+            document = loads(body)
+        except ValueError:
+            raise protocol.bad("body", "JSON 格式错误", "malformed JSON") from None
+        items = document if isinstance(document, list) else [document]
+        if not items or len(items) > MAX_BATCH:
+            raise protocol.bad(
+                "body",
+                f"一次应上报 1-{MAX_BATCH} 个位置",
+                f"send 1 to {MAX_BATCH} positions at once",
+            )
+        return [protocol.from_traccar_json(item, now) for item in items]
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True))
+    except (UnicodeDecodeError, ValueError):
+        raise protocol.bad("body", "表单格式错误", "malformed form body") from None
+    return [protocol.from_params(form, now)]
+
+
+async def osmand_endpoint(request: Request) -> Response:
+    tracking: Tracking = request.app.state.tracking
+    await tracking.ingest(await parse_osmand(request))
+    return Response(status_code=200)
+
+
+@router.api_route(
+    "/osmand",
+    methods=["GET", "POST"],
+    dependencies=[
+        Depends(
+            public(
+                "devices identify themselves by their registered identifier, "
+                "as the OsmAnd protocol does; unknown identifiers are refused"
+            )
+        )
+    ],
+    responses={200: {"description": "stored"}},
+)
+async def osmand(request: Request) -> Response:
+    return await osmand_endpoint(request)
+
+
+# ---- devices --------------------------------------------------------------------------------
+
+
+@router.get("/api/tracking/devices")
+async def list_devices(session: Session, _: DeviceAdmin) -> DeviceList:
+    return DeviceList(items=await service.list_devices(session))
+
+
+async def _device_out(session: AsyncSession, device_id: int) -> DeviceOut:
+    device = await service.get_device(session, device_id)
+    assert device is not None
+    person = await org_service.get_person(session, device.person_id)
+    return service.device_out(device, person.name if person else "")
+
+
+@router.post("/api/tracking/devices", status_code=201)
+async def create_device(
+    body: DeviceIn, session: Session, tracking: TrackingDep, principal: DeviceAdmin
+) -> DeviceOut:
+    device = await tracking.create_device(session, body, principal.actor)
+    return await _device_out(session, device.id)
+
+
+@router.patch("/api/tracking/devices/{device_id}")
+async def update_device(
+    device_id: RowId,
+    body: DeviceUpdate,
+    session: Session,
+    tracking: TrackingDep,
+    principal: DeviceAdmin,
+) -> DeviceOut:
+    device = await tracking.update_device(session, device_id, body, principal.actor)
+    return await _device_out(session, device.id)
+
+
+@router.delete("/api/tracking/devices/{device_id}", status_code=204)
+async def delete_device(
+    device_id: RowId, session: Session, tracking: TrackingDep, principal: DeviceAdmin
+) -> None:
+    await tracking.delete_device(session, device_id, principal.actor)
+
+
+@router.post("/api/tracking/devices/self", status_code=201)
+async def register_own_device(
+    body: SelfDeviceIn, session: Session, tracking: TrackingDep, principal: Self
+) -> SelfDeviceOut:
+    device, token = await tracking.register_own_device(session, principal, body)
+    return SelfDeviceOut(device=await _device_out(session, device.id), token=token)
+
+
+# ---- own state (the officer app) ------------------------------------------------------------
+
+
+async def _own_person_id(session: AsyncSession, principal: Principal) -> int:
+    person = await org_service.person_for_user(session, principal.user_id)
+    if person is None:
+        raise AppError(
+            409, "tracking.no_person", "该账号未关联人员", "This account is not linked to a person"
+        )
+    return person.id
+
+
+@router.get("/api/tracking/me")
+async def my_state(session: Session, principal: Self) -> LivePerson:
+    person_id = await _own_person_id(session, principal)
+    (me,) = await service.live_people(session, person_id)
+    return me
+
+
+@router.post("/api/tracking/me/status")
+async def set_my_status(
+    body: StatusIn, session: Session, tracking: TrackingDep, principal: Self
+) -> LivePerson:
+    person_id = await _own_person_id(session, principal)
+    await tracking.set_status(session, person_id, body.status, principal.actor)
+    (me,) = await service.live_people(session, person_id)
+    return me
+
+
+# ---- the console ----------------------------------------------------------------------------
+
+
+@router.get("/api/tracking/people")
+async def live_people(session: Session, _: LiveReader) -> LivePeople:
+    return LivePeople(items=await service.live_people(session))
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _range(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    """Default: the last two hours; naive times are taken as UTC."""
+    finish = _utc(end) if end else utcnow()
+    begin = _utc(start) if start else finish - dt.timedelta(hours=2)
+    if begin >= finish or finish - begin > dt.timedelta(days=31):
+        raise AppError(
+            422,
+            "tracking.bad_range",
+            "时间范围无效(开始应早于结束,最长 31 天)",
+            "Invalid time range (start before end, at most 31 days)",
+        )
+    return begin, finish
+
+
+async def _track_points(
+    session: AsyncSession, person_id: int, start: dt.datetime | None, end: dt.datetime | None
+) -> tuple[str, list[Any]]:
+    person = await org_service.get_person(session, person_id)
+    if person is None:
+        raise not_found("人员", "Person", "org.person_not_found")
+    begin, finish = _range(start, end)
+    return person.name, await service.track(session, person_id, begin, finish)
+
+
+@router.get("/api/tracking/people/{person_id}/track")
+async def track(
+    person_id: RowId,
+    session: Session,
+    _: LiveReader,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Track:
+    _name, points = await _track_points(session, person_id, start, end)
+    return Track(
+        person_id=person_id,
+        points=[
+            TrackPoint(
+                ts=p.ts,
+                lon=p.lon,
+                lat=p.lat,
+                speed_kmh=p.speed_kmh,
+                heading=p.heading,
+                accuracy_m=p.accuracy_m,
+            )
+            for p in points
+        ],
+    )
+
+
+@router.get(
+    "/api/tracking/people/{person_id}/track.gpx",
+    response_class=Response,
+    responses={200: {"content": {"application/gpx+xml": {}}}},
+)
+async def track_gpx(
+    person_id: RowId,
+    session: Session,
+    _: LiveReader,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> Response:
+    name, points = await _track_points(session, person_id, start, end)
+    return Response(
+        files.track_gpx(name, points),
+        media_type="application/gpx+xml",
+        headers={"Content-Disposition": f'attachment; filename="track-{person_id}.gpx"'},
+    )
+
+
+@router.get(
+    "/api/tracking/people/{person_id}/track.geojson",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+async def track_geojson(
+    person_id: RowId,
+    session: Session,
+    _: LiveReader,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> JSONResponse:
+    name, points = await _track_points(session, person_id, start, end)
+    return JSONResponse(
+        files.track_geojson(person_id, name, points),
+        media_type="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="track-{person_id}.geojson"'},
+    )
+
+
+@router.get("/api/tracking/alarms")
+async def list_alarms(
+    session: Session, _: LiveReader, active: Annotated[bool | None, Query()] = None
+) -> AlarmList:
+    return AlarmList(
+        items=[AlarmOut.model_validate(a) for a in await service.list_alarms(session, active)]
+    )
+
+
+@router.post("/api/tracking/alarms/{alarm_id}/ack")
+async def acknowledge_alarm(
+    alarm_id: RowId, session: Session, tracking: TrackingDep, principal: LiveReader
+) -> AlarmOut:
+    return AlarmOut.model_validate(
+        await tracking.acknowledge_alarm(session, alarm_id, principal.actor)
+    )
+
+
+# ---- the WebSocket side: the console's snapshot and the officer app's messages ----------------
+
+
+def register_realtime(hub: Hub, tracking: Tracking) -> None:
+    async def snapshot(_: Principal) -> dict[str, Any]:
+        async with tracking.db.sessions() as session:
+            people = await service.live_people(session)
+        return {"items": [p.model_dump(mode="json") for p in people]}
+
+    async def position(principal: Principal, message: dict[str, Any]) -> dict[str, Any]:
+        raw = protocol.from_app_message(message, utcnow())
+        _, person_id = await tracking.directory.resolve(raw.identifier)
+        async with tracking.db.sessions() as session:
+            own = await _own_person_id(session, principal)
+        if person_id != own:
+            raise AppError(
+                403,
+                "tracking.not_your_device",
+                "该设备不属于当前用户",
+                "This device belongs to someone else",
+            )
+        await tracking.ingest([raw])
+        return {"type": "ack"}
+
+    async def status(principal: Principal, message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            wanted = Status(str(message.get("status")))
+        except ValueError:
+            raise AppError(422, "tracking.bad_status", "状态无效", "Unknown status") from None
+        async with tracking.db.sessions() as session:
+            person_id = await _own_person_id(session, principal)
+            await tracking.set_status(session, person_id, wanted, principal.actor)
+        return {"type": "ack", "status": wanted.value}
+
+    hub.register_topic(TOPIC, Perm.tracking_read, snapshot=snapshot)
+    hub.register_handler("position", Perm.self_read, position)
+    hub.register_handler("status", Perm.self_read, status)
