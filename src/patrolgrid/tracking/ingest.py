@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patrolgrid.core.bus import Bus, Event
 from patrolgrid.core.db import Database, utcnow
 from patrolgrid.core.errors import AppError
+from patrolgrid.org.models import Person
 from patrolgrid.tracking.models import Alarm, Device, PersonState, Position, Status
 from patrolgrid.tracking.protocol import RawReport
 
@@ -58,9 +59,22 @@ class DeviceDirectory:
         self._db = db
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, tuple[int, int] | None]] = {}
+        self._people: dict[int, tuple[float, int | None]] = {}
 
     def invalidate(self) -> None:
         self._cache.clear()
+        self._people.clear()
+
+    async def person_of_user(self, user_id: int) -> int | None:
+        """The person a signed-in account belongs to (an app sends one position a second)."""
+        now = time.monotonic()
+        hit = self._people.get(user_id)
+        if hit is None or now - hit[0] > self._ttl:
+            async with self._db.sessions() as session:
+                person_id = await session.scalar(select(Person.id).where(Person.user_id == user_id))
+            hit = (now, person_id)
+            self._people[user_id] = hit
+        return hit[1]
 
     async def resolve(self, identifier: str) -> tuple[int, int]:
         now = time.monotonic()
@@ -319,7 +333,7 @@ class LivePublisher:
             self._waiting[person_id] = payload
 
     async def _flush_loop(self) -> None:
-        tick = min(0.1, self._interval / 4)
+        tick = min(0.025, self._interval / 4)
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()

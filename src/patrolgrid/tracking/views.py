@@ -314,9 +314,7 @@ def register_realtime(hub: Hub, tracking: Tracking) -> None:
     async def position(principal: Principal, message: dict[str, Any]) -> dict[str, Any]:
         raw = protocol.from_app_message(message, utcnow())
         _, person_id = await tracking.directory.resolve(raw.identifier)
-        async with tracking.db.sessions() as session:
-            own = await _own_person_id(session, principal)
-        if person_id != own:
+        if person_id != await tracking.directory.person_of_user(principal.user_id):
             raise AppError(
                 403,
                 "tracking.not_your_device",
