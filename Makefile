@@ -53,6 +53,10 @@ webtest: web/node_modules/.installed
 e2e: $(VENV)/.installed chromium web
 	$(BIN)/pytest -m e2e -v
 
+bench: $(VENV)/.installed  ## benchmarks; results go to bench/RESULTS.md (not part of make test)
+	$(BIN)/python bench/routing.py
+	@test ! -f bench/tracking.py || $(BIN)/python bench/tracking.py
+
 chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download browsers here)
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && \
 	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
