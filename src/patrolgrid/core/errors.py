@@ -46,6 +46,13 @@ def envelope(code: str, zh: str, en: str, details: Any = None) -> dict[str, Any]
     return {"code": code, "message": {"zh": zh, "en": en}, "details": details}
 
 
+def field_error(code: str, zh: str, en: str, field: str) -> AppError:
+    """A 422 about one body field, shaped like a validation error so forms can show it there."""
+    return AppError(
+        422, code, zh, en, [{"loc": ["body", field], "code": code, "message": {"zh": zh, "en": en}}]
+    )
+
+
 def not_found(entity_zh: str, entity_en: str, code: str = "not_found") -> AppError:
     return AppError(404, code, f"{entity_zh}不存在", f"{entity_en} not found")
 

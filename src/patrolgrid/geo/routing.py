@@ -16,8 +16,15 @@ it is at the intersection.
 Each query runs one Dijkstra (scipy.sparse.csgraph) from a virtual node appended to the graph for
 that query; its arcs lead to the one or two nodes the single point can leave by (or, on the
 transposed graph, arrive from), weighted with the partial-segment times. The many points are then
-priced from the distance array with numpy. Route lengths in metres come from the predecessor tree
-(pointer doubling, so in numpy rather than a Python walk per point).
+priced from the distance array with numpy. Route lengths in metres come from the predecessor tree:
+for every point by pointer doubling (in numpy rather than a Python walk per point), or, when only a
+few are asked for (`metres_for`), by walking up just their paths.
+
+The one-and-many queries take either coordinates or `Snap`s from this router: a caller that tracks
+many moving points (officers) snaps each once, when its position arrives, and a query then snaps
+only what is new (the incident). `travel_seconds_to` / `_from` answer with arrays (`TravelTimes`)
+and can limit metres to the k fastest, as dispatch ranks by time and shows distance only for the
+shortlist; `travel_times_to` / `_from` answer with one `Travel` per point, metres included.
 
 All coordinates are WGS-84 (lon, lat). Snapping asks the tree only for pieces whose bounding boxes
 meet a box around the point (cheap, in C) and measures those in numpy, in a local equirectangular
@@ -50,6 +57,8 @@ _WGS84_A = 6378137.0
 _WGS84_E2 = 6.69437999014e-3
 # A snap this close to a segment end (as a fraction of the segment) is at the node.
 _END_FRACTION_TOLERANCE = 1e-9
+# Route metres for at most this many points walk up their paths; for more, the whole tree is summed.
+_WALK_AT_MOST = 64
 # Snapping looks for roads within these radii in turn: nearly every position is within the first;
 # the few that are farther from every road than the last fall back to the tree's nearest search.
 _SNAP_RADII_M = (25.0, 200.0)
@@ -89,6 +98,27 @@ class Travel:
 
 
 @dataclass(frozen=True, slots=True)
+class TravelTimes:
+    """Travel between one point and many, as read-only arrays in the order of the many points.
+
+    `seconds` is inf where a point cannot reach (or be reached), takes longer than the limit, or
+    (like the one point) has no road within `max_snap_m`. `metres` is the length of the fastest
+    route where it was computed (every reachable point, or the `metres_for` fastest) and NaN
+    elsewhere. Distances from the road are inf for points that were not snapped.
+    """
+
+    seconds: FloatArray
+    metres: FloatArray
+    snap_m: FloatArray  # each of the many points from the road
+    one_snap_m: float  # the one point (the target of `travel_seconds_to`) from the road
+
+    def fastest(self, count: int | None = None) -> IntArray:
+        """Indices of the reachable points, fastest first (ties in input order), at most `count`.
+        With `metres_for=k`, metres are known for exactly `fastest(k)`."""
+        return _fastest(self.seconds, count)
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """The fastest route between two points, for drawing and navigation."""
 
@@ -112,16 +142,23 @@ class _ArcGraph:
 
 
 @dataclass(frozen=True)
-class _Snaps:
-    """Snapped positions of several query points, as arrays (one entry per point)."""
+class _Located:
+    """Where several query points are on the network, as arrays (one entry per point): all that
+    travel times need."""
 
     snapped: BoolArray  # False where no segment is within the allowed distance
     segment: IntArray  # segment index, -1 where not snapped
     fraction: FloatArray
+    distance_m: FloatArray  # inf where not snapped
+
+
+@dataclass(frozen=True)
+class _Snaps(_Located):
+    """Snapped positions with the snapped points themselves, as routes need."""
+
     piece: IntArray  # global index of the vertex that starts the polyline piece the snap is on
     lon: FloatArray
     lat: FloatArray
-    distance_m: FloatArray
 
 
 @dataclass(frozen=True)
@@ -161,7 +198,7 @@ class _Search:
     """The result of one Dijkstra from a query's virtual node."""
 
     seconds: FloatArray  # per node, inf where not reached
-    predecessor: NDArray[np.int32]
+    predecessor: NDArray[np.int32] | None  # None when not asked for
     seed_node: IntArray  # the nodes the virtual node has arcs to, sorted
     seed_side: IntArray  # for each seed, 0 if it is the segment's from_node, 1 if its to_node
 
@@ -186,6 +223,13 @@ def _group_first(group: IntArray, value: FloatArray) -> IntArray:
     smallest = np.minimum.reduceat(value, starts)
     candidates = np.flatnonzero(value == np.repeat(smallest, np.diff(np.r_[starts, len(group)])))
     return candidates[np.searchsorted(candidates, starts)]
+
+
+def _fastest(seconds: FloatArray, count: int | None) -> IntArray:
+    """Indices of the finite entries, smallest first (ties in index order), at most `count`."""
+    finite = np.flatnonzero(np.isfinite(seconds))
+    order: IntArray = finite[np.argsort(seconds[finite], kind="stable")]
+    return order if count is None else order[:count]
 
 
 def _arc_positions(matrix: csr_matrix, tails: IntArray, heads: IntArray) -> IntArray:
@@ -247,6 +291,10 @@ class Router:
             vertex_lat,
         )
         self._vertex_along = self._along_segments()
+        # Segment ids in order, to turn the ids in callers' Snaps back into segment indices.
+        self._id_order = np.argsort(segment_ids, kind="stable")
+        self._sorted_ids = segment_ids[self._id_order]
+        _readonly(self._id_order, self._sorted_ids)
         self._forward, self._backward = self._compile_graphs()
         # The tree holds every piece (pair of consecutive vertices) of every segment, so a query
         # measures only the pieces near it. Longitude is scaled by cos(mid latitude) so that the
@@ -404,8 +452,8 @@ class Router:
 
     def travel_times_to(
         self,
-        target: LonLat,
-        sources: Sequence[LonLat],
+        target: LonLat | Snap,
+        sources: Sequence[LonLat | Snap],
         limit_s: float | None = None,
         max_snap_m: float | None = None,
     ) -> list[Travel | None]:
@@ -414,18 +462,50 @@ class Router:
         None for a source that cannot reach the target, takes longer than `limit_s`, or is (like
         the target) farther than `max_snap_m` from any road. One reverse Dijkstra from the
         target, bounded by `limit_s`, whatever the number of sources.
+
+        Points may be given as coordinates or as `Snap`s from this router (e.g. kept from when a
+        tracked position arrived), which are not snapped again; the answers are the same.
         """
-        return self._one_and_many(target, sources, limit_s, max_snap_m, one_is_origin=False)
+        return self._travels(target, sources, limit_s, max_snap_m, one_is_origin=False)
 
     def travel_times_from(
         self,
-        source: LonLat,
-        targets: Sequence[LonLat],
+        source: LonLat | Snap,
+        targets: Sequence[LonLat | Snap],
         limit_s: float | None = None,
         max_snap_m: float | None = None,
     ) -> list[Travel | None]:
         """Fastest travel from the source to each target; the mirror of `travel_times_to`."""
-        return self._one_and_many(source, targets, limit_s, max_snap_m, one_is_origin=True)
+        return self._travels(source, targets, limit_s, max_snap_m, one_is_origin=True)
+
+    def travel_seconds_to(
+        self,
+        target: LonLat | Snap,
+        sources: Sequence[LonLat | Snap],
+        limit_s: float | None = None,
+        max_snap_m: float | None = None,
+        *,
+        metres_for: int | None = None,
+    ) -> TravelTimes:
+        """`travel_times_to` as arrays, for ranking many sources (dispatch).
+
+        `metres_for=k` computes route metres only for the k fastest sources (`fastest(k)`; 0 for
+        none), which spares most of the work after the search; None (the default) computes them
+        for every reachable source. Seconds are the same either way.
+        """
+        return self._travel(target, sources, limit_s, max_snap_m, metres_for, one_is_origin=False)
+
+    def travel_seconds_from(
+        self,
+        source: LonLat | Snap,
+        targets: Sequence[LonLat | Snap],
+        limit_s: float | None = None,
+        max_snap_m: float | None = None,
+        *,
+        metres_for: int | None = None,
+    ) -> TravelTimes:
+        """`travel_times_from` as arrays; the mirror of `travel_seconds_to`."""
+        return self._travel(source, targets, limit_s, max_snap_m, metres_for, one_is_origin=True)
 
     def route(self, start: LonLat, end: LonLat, max_snap_m: float | None = None) -> Route | None:
         """The fastest route with its geometry, for drawing and navigation; None if unreachable."""
@@ -553,6 +633,61 @@ class Router:
         distance = np.hypot(x0 + t * dx, y0 + t * dy)
         return _Measured(segment, distance, fraction, pair_vertex, t)
 
+    def _locate(self, points: Sequence[LonLat | Snap], max_snap_m: float | None) -> _Located:
+        """Where each point is on the network: coordinates are snapped, Snaps are read."""
+        snaps = [p for p in points if isinstance(p, Snap)]
+        if len(snaps) == len(points):
+            return self._read_snaps(snaps, max_snap_m)
+        coords = [p for p in points if not isinstance(p, Snap)]
+        xy = np.array(coords, dtype=np.float64).reshape(-1, 2)
+        snapped = self._snap_many(xy[:, 0].copy(), xy[:, 1].copy(), max_snap_m)
+        if not snaps:
+            return snapped
+        is_snap = np.fromiter((isinstance(p, Snap) for p in points), np.bool_, len(points))
+        read = self._read_snaps(snaps, max_snap_m)
+        located = _Located(
+            snapped=np.empty(len(points), np.bool_),
+            segment=np.empty(len(points), np.int64),
+            fraction=np.empty(len(points)),
+            distance_m=np.empty(len(points)),
+        )
+        for where, part in ((~is_snap, snapped), (is_snap, read)):
+            located.snapped[where] = part.snapped
+            located.segment[where] = part.segment
+            located.fraction[where] = part.fraction
+            located.distance_m[where] = part.distance_m
+        return located
+
+    def _read_snaps(self, snaps: Sequence[Snap], max_snap_m: float | None) -> _Located:
+        """Snaps that callers kept, as arrays; those farther than max_snap_m count as unsnapped."""
+        count = len(snaps)
+        ids = np.fromiter((s.segment_id for s in snaps), np.int64, count)
+        fraction = np.fromiter((s.fraction for s in snaps), np.float64, count)
+        distance = np.fromiter((s.distance_m for s in snaps), np.float64, count)
+        if not np.all((fraction >= 0.0) & (fraction <= 1.0)):
+            raise ValueError("a snap's fraction must be within 0..1")
+        fraction[fraction < _END_FRACTION_TOLERANCE] = 0.0
+        fraction[fraction > 1.0 - _END_FRACTION_TOLERANCE] = 1.0
+        slot = np.searchsorted(self._sorted_ids, ids)
+        known = slot < len(self._sorted_ids)
+        known[known] = self._sorted_ids[slot[known]] == ids[known]
+        if not known.all():
+            unknown = int(ids[~known][0])
+            raise ValueError(
+                f"snapped onto segment {unknown}, which this router does not have: "
+                "snap again with the router built after the network changed"
+            )
+        segment = self._id_order[slot]
+        if max_snap_m is None:
+            return _Located(np.ones(count, np.bool_), segment, fraction, distance)
+        snapped = distance <= max_snap_m
+        return _Located(
+            snapped,
+            np.where(snapped, segment, -1),
+            fraction,
+            np.where(snapped, distance, np.inf),
+        )
+
     def _snap_at(self, snaps: _Snaps, i: int) -> Snap:
         return Snap(
             segment_id=int(self._segment_ids[snaps.segment[i]]),
@@ -563,7 +698,7 @@ class Router:
 
     # --- travel times ---------------------------------------------------------------------
 
-    def _ends(self, snaps: _Snaps, which: IntArray, *, leaving: bool) -> _Ends:
+    def _ends(self, snaps: _Located, which: IntArray, *, leaving: bool) -> _Ends:
         """How the snapped points `which` get off the network (leaving) or onto it (arriving).
 
         Leaving towards the to_node needs the segment to allow forward travel; arriving from the
@@ -585,7 +720,7 @@ class Router:
             allowed=allowed,
         )
 
-    def _direct_seconds(self, snaps: _Snaps, origin: int, destination: int) -> float:
+    def _direct_seconds(self, snaps: _Located, origin: int, destination: int) -> float:
         """Travel between two points on the same segment without leaving it (inf if impossible)."""
         segment = snaps.segment[origin]
         if segment != snaps.segment[destination]:
@@ -595,7 +730,9 @@ class Router:
             return math.inf
         return abs(g - f) * float(self._seconds[segment])
 
-    def _search(self, graph: _ArcGraph, ends: _Ends, limit_s: float | None) -> _Search:
+    def _search(
+        self, graph: _ArcGraph, ends: _Ends, limit_s: float | None, *, predecessors: bool = True
+    ) -> _Search:
         """Dijkstra from a virtual node with arcs to the allowed ends of one point (column 0)."""
         allowed = ends.allowed[:, 0]
         nodes, costs = ends.node[allowed, 0], ends.seconds[allowed, 0]
@@ -616,30 +753,38 @@ class Router:
             ),
             shape=(size, size),
         )
+        limit = np.inf if limit_s is None else limit_s
+        if not predecessors:
+            seconds = dijkstra(matrix, directed=True, indices=size - 1, limit=limit)
+            return _Search(seconds, None, seed_node, seed_side)
         seconds, predecessor = dijkstra(
-            matrix,
-            directed=True,
-            indices=size - 1,
-            return_predecessors=True,
-            limit=np.inf if limit_s is None else limit_s,
+            matrix, directed=True, indices=size - 1, return_predecessors=True, limit=limit
         )
         return _Search(seconds, predecessor, seed_node, seed_side)
 
+    def _up_metres(
+        self, graph: _ArcGraph, search: _Search, ends: _Ends, child: IntArray, parent: IntArray
+    ) -> FloatArray:
+        """Metres of the tree arcs parent -> child (a parent may be the virtual node)."""
+        up = np.empty(len(child))
+        from_seed = parent == len(search.seconds) - 1
+        seed_side = search.seed_side[np.searchsorted(search.seed_node, child[from_seed])]
+        up[from_seed] = ends.metres[seed_side, 0]
+        inner = ~from_seed
+        up[inner] = graph.metres[_arc_positions(graph.matrix, parent[inner], child[inner])]
+        return up
+
     def _tree_metres(self, graph: _ArcGraph, search: _Search, ends: _Ends) -> FloatArray:
         """Metres along the shortest-path tree from the virtual node to every reached node."""
+        assert search.predecessor is not None
         size = len(search.seconds)
-        virtual = size - 1
         child = np.flatnonzero(search.predecessor >= 0)  # scipy: -9999 for root and unreached
-        parent = search.predecessor[child]
+        parent = search.predecessor[child].astype(np.int64)
         up = np.zeros(size)  # metres of the tree arc from each node's parent
-        from_seed = parent == virtual
-        seeds = child[from_seed]
-        up[seeds] = ends.metres[search.seed_side[np.searchsorted(search.seed_node, seeds)], 0]
-        inner, inner_parent = child[~from_seed], parent[~from_seed]
-        up[inner] = graph.metres[_arc_positions(graph.matrix, inner_parent, inner)]
+        up[child] = self._up_metres(graph, search, ends, child, parent)
         # Pointer doubling: after step k every node knows the metres to its 2^k-th ancestor. The
         # root and unreached nodes are their own ancestors.
-        ancestor = np.arange(size, dtype=parent.dtype)
+        ancestor = np.arange(size, dtype=np.int64)
         ancestor[child] = parent
         next_ancestor = np.empty_like(ancestor)
         while True:
@@ -651,57 +796,148 @@ class Router:
         up[~np.isfinite(search.seconds)] = np.inf
         return up
 
-    def _one_and_many(
+    def _path_metres(
+        self, graph: _ArcGraph, search: _Search, ends: _Ends, nodes: IntArray
+    ) -> FloatArray:
+        """Metres along the shortest-path tree from the virtual node to a few reached nodes.
+
+        Walks up each node's path until it meets the virtual node or a path already walked, so
+        the cost is the size of the union of the paths rather than of the whole tree.
+        """
+        assert search.predecessor is not None
+        virtual = len(search.seconds) - 1
+        predecessor = search.predecessor.data  # a memoryview: Python ints, without a copy
+        position: dict[int, int] = {}  # node -> index in `path`
+        path: list[int] = []  # the union of the paths, each chain root-first
+        chain_start: list[int] = []
+        for start in nodes.tolist():
+            chain: list[int] = []
+            node = start
+            while node != virtual and node not in position:
+                chain.append(node)
+                node = predecessor[node]
+            if chain:
+                first = len(path)
+                position.update(
+                    zip(chain, range(first + len(chain) - 1, first - 1, -1), strict=True)
+                )
+                chain.reverse()
+                chain_start.append(first)
+                path.extend(chain)
+        if not path:
+            return np.zeros(0)
+        child = np.array(path, dtype=np.int64)
+        parent = search.predecessor[child].astype(np.int64)
+        running = np.cumsum(self._up_metres(graph, search, ends, child, parent))
+        # A chain's nodes are its top's parent (the virtual node, or a node of an earlier chain)
+        # plus the running sum since the chain began.
+        lengths = np.diff(np.r_[chain_start, len(path)])
+        chain_of = np.repeat(np.arange(len(chain_start)), lengths)
+        offset = [0.0] * len(chain_start)
+        top_parent = parent[chain_start].tolist()
+        before = np.r_[0.0, running][chain_start].tolist()
+        for c, above in enumerate(top_parent):
+            if above != virtual:
+                at = position[above]
+                offset[c] = offset[int(chain_of[at])] + float(running[at])
+            offset[c] -= before[c]
+        at_node = np.fromiter((position[n] for n in nodes.tolist()), np.int64, len(nodes))
+        metres: FloatArray = np.asarray(offset)[chain_of[at_node]] + running[at_node]
+        return metres
+
+    def _travel(
         self,
-        one: LonLat,
-        many: Sequence[LonLat],
+        one: LonLat | Snap,
+        many: Sequence[LonLat | Snap],
         limit_s: float | None,
         max_snap_m: float | None,
+        metres_for: int | None,
         *,
         one_is_origin: bool,
-    ) -> list[Travel | None]:
-        points = np.array([one, *many], dtype=np.float64).reshape(-1, 2)
-        snaps = self._snap_many(points[:, 0], points[:, 1], max_snap_m)
-        results: list[Travel | None] = [None] * len(many)
-        if not snaps.snapped[0]:
-            return results
-        others = np.flatnonzero(snaps.snapped[1:]) + 1
-        one_ends = self._ends(snaps, np.array([0]), leaving=one_is_origin)
-        many_ends = self._ends(snaps, others, leaving=not one_is_origin)
+    ) -> TravelTimes:
+        if metres_for is not None and metres_for < 0:
+            raise ValueError("metres_for must be >= 0 (or None for every point)")
+        count = len(many)
+        out_seconds = np.full(count, np.inf)
+        out_metres = np.full(count, np.nan)
+        located = self._locate([one, *many], max_snap_m)
+
+        def answer() -> TravelTimes:
+            snap_m = located.distance_m[1:].copy()
+            _readonly(out_seconds, out_metres, snap_m)
+            return TravelTimes(out_seconds, out_metres, snap_m, float(located.distance_m[0]))
+
+        if not located.snapped[0]:
+            return answer()
+        others = np.flatnonzero(located.snapped[1:]) + 1
+        one_ends = self._ends(located, np.array([0]), leaving=one_is_origin)
+        many_ends = self._ends(located, others, leaving=not one_is_origin)
         graph = self._forward if one_is_origin else self._backward
-        search = self._search(graph, one_ends, limit_s)
-        tree_metres = self._tree_metres(graph, search, one_ends)
+        search = self._search(graph, one_ends, limit_s, predecessors=metres_for != 0)
         seconds = search.seconds[many_ends.node] + many_ends.seconds
         seconds[~many_ends.allowed] = np.inf
         side = np.argmin(seconds, axis=0)
         column = np.arange(len(others))
         total_seconds = seconds[side, column]
-        total_metres = tree_metres[many_ends.node[side, column]] + many_ends.metres[side, column]
+        via_node = many_ends.node[side, column]
+        node_metres = many_ends.metres[side, column]
         # Points on the one point's own segment may also travel along it directly.
-        for j in np.flatnonzero(snaps.segment[others] == snaps.segment[0]).tolist():
-            other = int(others[j])
-            origin, destination = (0, other) if one_is_origin else (other, 0)
-            direct = self._direct_seconds(snaps, origin, destination)
-            if direct <= total_seconds[j]:
-                total_seconds[j] = direct
-                gap = abs(snaps.fraction[origin] - snaps.fraction[destination])
-                total_metres[j] = gap * self._metres[snaps.segment[0]]
-        limit = math.inf if limit_s is None else limit_s
-        found = np.flatnonzero((total_seconds <= limit) & np.isfinite(total_seconds))
-        one_snap_m = float(snaps.distance_m[0])
-        for point, travel_s, travel_m, point_snap_m in zip(
-            others[found].tolist(),
-            total_seconds[found].tolist(),
-            total_metres[found].tolist(),
-            snaps.distance_m[others[found]].tolist(),
+        direct = np.zeros(len(others), np.bool_)
+        segment = int(located.segment[0])
+        same = np.flatnonzero(located.segment[others] == segment)
+        along = np.zeros(0)
+        if len(same):
+            f_one, f_other = located.fraction[0], located.fraction[others[same]]
+            origin, destination = (f_one, f_other) if one_is_origin else (f_other, f_one)
+            allowed = ~(
+                ((destination > origin) & ~self._forward_ok[segment])
+                | ((destination < origin) & ~self._backward_ok[segment])
+            )
+            along = np.abs(destination - origin)
+            direct_seconds = np.where(allowed, along * self._seconds[segment], np.inf)
+            shorter = allowed & (direct_seconds <= total_seconds[same])
+            same, along = same[shorter], along[shorter]
+            total_seconds[same] = direct_seconds[shorter]
+            direct[same] = True
+        if limit_s is not None:
+            total_seconds[total_seconds > limit_s] = np.inf
+        out_seconds[others - 1] = total_seconds
+        if metres_for != 0:
+            chosen = _fastest(total_seconds, metres_for)
+            via_graph = chosen[~direct[chosen]]
+            nodes = via_node[via_graph]
+            metres = np.empty(len(others))
+            if metres_for is None or len(chosen) > _WALK_AT_MOST:
+                metres[via_graph] = self._tree_metres(graph, search, one_ends)[nodes]
+            else:
+                metres[via_graph] = self._path_metres(graph, search, one_ends, nodes)
+            metres[via_graph] += node_metres[via_graph]
+            metres[same] = along * self._metres[segment]
+            out_metres[others[chosen] - 1] = metres[chosen]
+        return answer()
+
+    def _travels(
+        self,
+        one: LonLat | Snap,
+        many: Sequence[LonLat | Snap],
+        limit_s: float | None,
+        max_snap_m: float | None,
+        *,
+        one_is_origin: bool,
+    ) -> list[Travel | None]:
+        times = self._travel(one, many, limit_s, max_snap_m, None, one_is_origin=one_is_origin)
+        results: list[Travel | None] = [None] * len(many)
+        found = np.flatnonzero(np.isfinite(times.seconds))
+        one_m = times.one_snap_m
+        for i, travel_s, travel_m, point_m in zip(
+            found.tolist(),
+            times.seconds[found].tolist(),
+            times.metres[found].tolist(),
+            times.snap_m[found].tolist(),
             strict=True,
         ):
-            results[point - 1] = Travel(
-                travel_s,
-                travel_m,
-                one_snap_m if one_is_origin else point_snap_m,
-                point_snap_m if one_is_origin else one_snap_m,
-            )
+            start_m, end_m = (one_m, point_m) if one_is_origin else (point_m, one_m)
+            results[i] = Travel(travel_s, travel_m, start_m, end_m)
         return results
 
     # --- route geometry -------------------------------------------------------------------
@@ -746,6 +982,7 @@ class Router:
         arrive_side: int,
         seconds: float,
     ) -> Route:
+        assert search.predecessor is not None
         virtual = len(search.seconds) - 1
         nodes = [int(arriving.node[arrive_side, 0])]
         while (parent := int(search.predecessor[nodes[-1]])) != virtual:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patrolgrid.core import audit
 from patrolgrid.core.audit import Actor
 from patrolgrid.core.bus import Bus, Event
-from patrolgrid.core.errors import AppError, not_found
+from patrolgrid.core.errors import AppError, field_error, not_found
 from patrolgrid.org import files, service
 from patrolgrid.org.models import (
     Brigade,
@@ -164,19 +164,7 @@ async def delete_squadron(session: AsyncSession, bus: Bus, squadron_id: int, act
 
 async def _require_squadron(session: AsyncSession, squadron_id: int) -> None:
     if await service.get_squadron(session, squadron_id) is None:
-        raise AppError(
-            422,
-            "org.unknown_squadron",
-            "中队不存在",
-            "No such squadron",
-            [
-                {
-                    "loc": ["body", "squadron_id"],
-                    "code": "org.unknown_squadron",
-                    "message": {"zh": "中队不存在", "en": "No such squadron"},
-                }
-            ],
-        )
+        raise field_error("org.unknown_squadron", "中队不存在", "No such squadron", "squadron_id")
 
 
 async def _publish_person(bus: Bus, name: str, person: Person) -> None:

@@ -22,7 +22,7 @@ from patrolgrid.core.auth import flows as auth_flows
 from patrolgrid.core.auth.principal import Principal
 from patrolgrid.core.bus import Bus, Event
 from patrolgrid.core.db import Database, utcnow
-from patrolgrid.core.errors import AppError, not_found
+from patrolgrid.core.errors import AppError, field_error, not_found
 from patrolgrid.org import service as org_service
 from patrolgrid.tracking import service
 from patrolgrid.tracking.ingest import (
@@ -355,16 +355,4 @@ def _identifier_taken() -> AppError:
 
 async def _require_person(session: AsyncSession, person_id: int) -> None:
     if await org_service.get_person(session, person_id) is None:
-        raise AppError(
-            422,
-            "org.person_not_found",
-            "人员不存在",
-            "No such person",
-            [
-                {
-                    "loc": ["body", "person_id"],
-                    "code": "org.person_not_found",
-                    "message": {"zh": "人员不存在", "en": "No such person"},
-                }
-            ],
-        )
+        raise field_error("org.person_not_found", "人员不存在", "No such person", "person_id")

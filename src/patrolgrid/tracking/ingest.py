@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,10 +194,32 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return dialect.insert(table)
 
 
+# The hot path writes with Core statements on the tables (one executemany each), not ORM
+# objects: loading and flushing a PersonState object per person cost more than the SQL itself.
+_POSITIONS = cast(Table, Position.__table__)
+_STATES = cast(Table, PersonState.__table__)
+_DEVICES = cast(Table, Device.__table__)
+_LATEST = ("device_id", "ts", "lon", "lat", "speed_kmh", "heading", "accuracy_m", "battery")
+_NEW_LATEST = {key: bindparam(f"new_{key}", type_=_STATES.c[key].type) for key in _LATEST}
+_UPDATE_LATEST = update(_STATES).where(_STATES.c.person_id == bindparam("pid")).values(_NEW_LATEST)
+_UPDATE_RETURNED = (
+    update(_STATES)
+    .where(_STATES.c.person_id == bindparam("pid"))
+    .values(
+        {
+            **_NEW_LATEST,
+            "status": bindparam("new_status", type_=_STATES.c.status.type),
+            "status_before_offline": None,
+            "status_changed_at": bindparam("new_changed_at", type_=_STATES.c.ts.type),
+        }
+    )
+)
+
+
 async def _store(session: AsyncSession, reports: list[Report]) -> tuple[list[Stored], list[Alarm]]:
     now = utcnow()
     await session.execute(
-        _insert(session, Position).on_conflict_do_nothing(index_elements=["device_id", "ts"]),
+        _insert(session, _POSITIONS).on_conflict_do_nothing(index_elements=["device_id", "ts"]),
         [
             {
                 "person_id": r.person_id,
@@ -222,46 +244,75 @@ async def _store(session: AsyncSession, reports: list[Report]) -> tuple[list[Sto
             newest[report.person_id] = report
     current = {
         row.person_id: row
-        for row in await session.scalars(
-            select(PersonState).where(PersonState.person_id.in_(newest)).with_for_update()
+        for row in await session.execute(
+            select(
+                _STATES.c.person_id,
+                _STATES.c.ts,
+                _STATES.c.status,
+                _STATES.c.status_before_offline,
+            )
+            .where(_STATES.c.person_id.in_(newest))
+            .with_for_update()
         )
     }
     stored: list[Stored] = []
+    created: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    returned: list[dict[str, Any]] = []
     for person_id, report in newest.items():
         state = current.get(person_id)
         if state is not None and state.ts is not None and report.raw.ts <= state.ts:
             continue  # older than what we have: history only, the latest stays
-        values = {
-            "device_id": report.device_id,
-            "ts": report.raw.ts,
-            "lon": report.raw.lon,
-            "lat": report.raw.lat,
-            "speed_kmh": report.raw.speed_kmh,
-            "heading": report.raw.heading,
-            "accuracy_m": report.raw.accuracy_m,
-            "battery": report.raw.battery,
-        }
+        raw = report.raw
+        latest = (
+            report.device_id,
+            raw.ts,
+            raw.lon,
+            raw.lat,
+            raw.speed_kmh,
+            raw.heading,
+            raw.accuracy_m,
+            raw.battery,
+        )
         previous = None
         if state is None:
-            session.add(
-                PersonState(
-                    person_id=person_id,
-                    status=Status.off_duty.value,
-                    status_changed_at=now,
-                    **values,
-                )
-            )
             status = Status.off_duty.value
+            created.append(
+                {
+                    "person_id": person_id,
+                    "status": status,
+                    "status_before_offline": None,
+                    "status_changed_at": now,
+                    **dict(zip(_LATEST, latest, strict=True)),
+                }
+            )
+        elif state.status == Status.offline.value:
+            previous = state.status
+            status = state.status_before_offline or Status.on_duty.value
+            returned.append(
+                {
+                    "pid": person_id,
+                    "new_status": status,
+                    "new_changed_at": now,
+                    **{f"new_{k}": v for k, v in zip(_LATEST, latest, strict=True)},
+                }
+            )
         else:
             status = state.status
-            if state.status == Status.offline.value:
-                previous, status = state.status, state.status_before_offline or Status.on_duty
-                values.update(status=status, status_before_offline=None, status_changed_at=now)
-            for key, value in values.items():
-                setattr(state, key, value)
+            moved.append(
+                {"pid": person_id, **{f"new_{k}": v for k, v in zip(_LATEST, latest, strict=True)}}
+            )
         stored.append(Stored(person_id, report, str(status), previous))
+    if created:
+        await session.execute(insert(_STATES), created)
+    if moved:
+        await session.execute(_UPDATE_LATEST, moved)
+    if returned:
+        await session.execute(_UPDATE_RETURNED, returned)
     await session.execute(
-        update(Device).where(Device.id.in_({r.device_id for r in reports})).values(last_seen_at=now)
+        update(_DEVICES)
+        .where(_DEVICES.c.id.in_({r.device_id for r in reports}))
+        .values(last_seen_at=now)
     )
     alarms = [
         Alarm(

@@ -172,28 +172,20 @@ def from_params(params: Mapping[str, str], now: dt.datetime) -> RawReport:
 
 def from_traccar_json(body: Any, now: dt.datetime) -> RawReport:
     """One Traccar Client 9+ JSON body:
-    {device_id, location: {timestamp, coords, battery, extras}}."""
+    {device_id, location: {timestamp, coords, battery: {level}, extras: {alarm}}}."""
     if not isinstance(body, dict):
         raise bad("body", "JSON 应为对象", "JSON body must be an object")
     location = body.get("location")
     if not isinstance(location, dict) or not isinstance(location.get("coords"), dict):
         raise bad("location", "缺少 location.coords", "location.coords is missing")
-    coords: dict[str, Any] = location["coords"]
-    speed = _number(coords.get("speed"), "speed")
     battery_info = location.get("battery")
     level = _number(battery_info.get("level"), "batt") if isinstance(battery_info, dict) else None
     extras = location.get("extras")
-    heading = _number(coords.get("heading"), "heading")
-    return checked(
+    return _from_coords(
         body.get("device_id"),
-        parse_timestamp(location.get("timestamp"), now),
-        _required(coords.get("latitude"), "lat"),
-        _required(coords.get("longitude"), "lon"),
-        # The phone reports -1 for "unknown" speed and heading.
-        speed_kmh=None if speed is None or speed < 0 else speed * MS_TO_KMH,
-        heading=None if heading is None or heading < 0 else heading,
-        altitude=_number(coords.get("altitude"), "altitude"),
-        accuracy_m=_number(coords.get("accuracy"), "accuracy"),
+        location.get("timestamp"),
+        location["coords"],
+        now,
         battery=None if level is None or level < 0 else level,
         alarm=extras.get("alarm") if isinstance(extras, dict) else None,
     )
@@ -204,16 +196,36 @@ def from_app_message(message: Mapping[str, Any], now: dt.datetime) -> RawReport:
     coords = message.get("coords")
     if not isinstance(coords, dict):
         raise bad("coords", "缺少 coords", "coords is missing")
+    return _from_coords(
+        message.get("identifier"),
+        message.get("timestamp"),
+        coords,
+        now,
+        battery=_number(message.get("battery"), "batt"),
+    )
+
+
+def _from_coords(
+    identifier: Any,
+    timestamp: Any,
+    coords: dict[str, Any],
+    now: dt.datetime,
+    battery: float | None,
+    alarm: Any = None,
+) -> RawReport:
+    """The W3C Geolocation `coords` shape both the app and Traccar Client 9 send."""
     speed = _number(coords.get("speed"), "speed")
     heading = _number(coords.get("heading"), "heading")
     return checked(
-        message.get("identifier"),
-        parse_timestamp(message.get("timestamp"), now),
+        identifier,
+        parse_timestamp(timestamp, now),
         _required(coords.get("latitude"), "lat"),
         _required(coords.get("longitude"), "lon"),
+        # Phones report -1 for an unknown speed or heading.
         speed_kmh=None if speed is None or speed < 0 else speed * MS_TO_KMH,
         heading=None if heading is None or heading < 0 else heading,
         altitude=_number(coords.get("altitude"), "altitude"),
         accuracy_m=_number(coords.get("accuracy"), "accuracy"),
-        battery=_number(message.get("battery"), "batt"),
+        battery=battery,
+        alarm=alarm,
     )
