@@ -34,6 +34,8 @@ def test_commander_logs_in_sees_people_in_chinese_and_switches_language(
     shot(page, "02-login-error")
 
     _login(page, "commander")
+    expect(page).to_have_url(re.compile(r"/map"))  # a commander starts on the live map
+    page.get_by_test_id("nav-people").click()
     expect(page).to_have_url(re.compile(r"/people"))
     table = page.get_by_test_id("people-table")
     expect(table).to_contain_text("城区一中队")
@@ -60,7 +62,7 @@ def test_commander_logs_in_sees_people_in_chinese_and_switches_language(
 
 
 def test_adding_a_person_with_a_bad_phone_shows_the_field_error(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/login")
+    page.goto(base_url + "/login?redirect=/people")
     _login(page, "commander")
     page.get_by_test_id("person-add").click()
     dialog = page.get_by_test_id("person-dialog")

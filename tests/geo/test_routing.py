@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 
 from patrolgrid.geo.network import LonLat, Oneway
-from patrolgrid.geo.routing import Router, SegmentRecord
+from patrolgrid.geo.routing import Router, SegmentRecord, Snap
 from patrolgrid.geo.speeds import DEFAULT_SPEEDS_KMH, FALLBACK_SPEED_KMH, speed_kmh
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -575,3 +575,173 @@ def test_one_router_serves_concurrent_queries() -> None:
         got_routes = list(pool.map(lambda q: router.route(q[1][0], q[0]), queries))
     assert got == expected
     assert got_routes == routes
+
+
+# --- pre-snapped points and array answers (dispatch) -----------------------------------------
+
+
+def snaps_of(router: Router, points: Sequence[LonLat]) -> list[Snap]:
+    snaps = [router.snap(*p) for p in points]
+    assert all(s is not None for s in snaps)
+    return snaps  # type: ignore[return-value]
+
+
+def dispatch_case(seed: int, officers: int = 120) -> tuple[Router, LonLat, list[LonLat]]:
+    router = Router.build(random_grid_network(seed=seed, size=12))
+    rng = random.Random(seed)
+    points = [at(rng.uniform(-100, 1800), rng.uniform(-100, 1800)) for _ in range(officers + 1)]
+    return router, points[0], points[1:]
+
+
+def test_pre_snapped_points_give_the_same_answers_as_coordinates() -> None:
+    router, incident, officers = dispatch_case(seed=21)
+    snaps = snaps_of(router, officers)
+    expected = router.travel_times_to(incident, officers)
+    assert sum(t is not None for t in expected) > 100
+    assert router.travel_times_to(incident, snaps) == expected
+    incident_snap = snaps_of(router, [incident])[0]
+    assert router.travel_times_to(incident_snap, snaps) == expected
+    mixed = [s if i % 3 else p for i, (p, s) in enumerate(zip(officers, snaps, strict=True))]
+    assert router.travel_times_to(incident, mixed) == expected
+    assert router.travel_times_from(incident_snap, snaps) == router.travel_times_from(
+        incident, officers
+    )
+    assert router.travel_times_to(incident, snaps, limit_s=200) == router.travel_times_to(
+        incident, officers, limit_s=200
+    )
+
+
+def test_pre_snapped_points_farther_than_max_snap_are_unsnapped() -> None:
+    router = square().router()
+    far, near = at(500, 400), at(500, 50)
+    snaps = snaps_of(router, [far, near])
+    assert seconds(router.travel_times_to(near, snaps, max_snap_m=100)) == [None, 0]
+    assert router.travel_times_to(snaps[0], snaps, max_snap_m=100) == [None, None]
+    times = router.travel_seconds_to(near, snaps, max_snap_m=100)
+    assert times.snap_m[0] == math.inf
+    assert times.snap_m[1] == pytest.approx(50, rel=1e-3)
+
+
+def test_snaps_must_belong_to_the_router() -> None:
+    router = square().router()
+    snap = Snap(segment_id=999, fraction=0.5, point=at(500, 0), distance_m=0.0)
+    with pytest.raises(ValueError, match="does not have"):
+        router.travel_times_to(at(0, 0), [snap])
+    bad_fraction = Snap(segment_id=100, fraction=1.5, point=at(500, 0), distance_m=0.0)
+    with pytest.raises(ValueError, match="fraction"):
+        router.travel_seconds_to(at(0, 0), [bad_fraction])
+    with pytest.raises(ValueError, match="segment 999"):
+        Router.build([]).travel_seconds_to(ORIGIN, [snap])
+
+
+def test_travel_seconds_match_travel_times() -> None:
+    router, incident, officers = dispatch_case(seed=22)
+    snaps = snaps_of(router, officers)
+    for limit in (None, 150.0):
+        travels = router.travel_times_to(incident, officers, limit_s=limit)
+        times = router.travel_seconds_to(incident, snaps, limit_s=limit)
+        assert len(times.seconds) == len(times.metres) == len(times.snap_m) == len(officers)
+        for i, travel in enumerate(travels):
+            if travel is None:
+                assert times.seconds[i] == math.inf
+                assert math.isnan(times.metres[i])
+            else:
+                assert (times.seconds[i], times.metres[i]) == (travel.seconds, travel.metres)
+                assert (times.snap_m[i], times.one_snap_m) == (
+                    travel.start_snap_m,
+                    travel.end_snap_m,
+                )
+        back = router.travel_seconds_from(incident, snaps, limit_s=limit)
+        for i, travel in enumerate(router.travel_times_from(incident, officers, limit_s=limit)):
+            assert back.seconds[i] == (math.inf if travel is None else travel.seconds)
+    assert not times.seconds.flags.writeable
+    assert not times.metres.flags.writeable
+
+
+@pytest.mark.parametrize("k", [0, 1, 7, 64, 65, 119, 500])
+def test_metres_for_k_gives_metres_for_exactly_the_k_fastest(k: int) -> None:
+    router, incident, officers = dispatch_case(seed=23)
+    snaps = snaps_of(router, officers)
+    every = router.travel_seconds_to(incident, snaps)
+    some = router.travel_seconds_to(incident, snaps, metres_for=k)
+    assert np.array_equal(some.seconds, every.seconds)
+    fastest = every.fastest(k)
+    assert len(fastest) == min(k, int(np.isfinite(every.seconds).sum()))
+    assert np.flatnonzero(~np.isnan(some.metres)).tolist() == sorted(fastest.tolist())
+    # The path walk (k <= 64) and the whole-tree sum give the same metres.
+    assert some.metres[fastest] == pytest.approx(every.metres[fastest], abs=1e-6)
+    ordered = every.seconds[fastest]
+    assert np.all(ordered[:-1] <= ordered[1:])
+    assert np.all(
+        every.seconds[np.setdiff1d(np.arange(len(officers)), fastest)] >= ordered.max(initial=0)
+    )
+
+
+def test_metres_for_k_on_the_targets_own_segment_and_with_ties() -> None:
+    # Officers on the incident's street travel along it; two at the same spot tie, and the tie
+    # goes to the first in input order.
+    router = square(Oneway.forward).router()
+    incident = at(500, 0)
+    officers = [at(1000, 500), at(300, 0), at(300, 0), at(800, 0), at(0, 500)]
+    times = router.travel_seconds_to(incident, officers, metres_for=2)
+    assert times.seconds.round(6).tolist() == [300, 20, 20, 370, 100]
+    assert times.fastest().tolist() == [1, 2, 4, 0, 3]
+    assert times.metres[[1, 2]] == pytest.approx([200, 200])
+    assert np.isnan(times.metres[[0, 3, 4]]).all()
+    with pytest.raises(ValueError, match="metres_for"):
+        router.travel_seconds_to(incident, officers, metres_for=-1)
+
+
+def test_travel_seconds_edge_cases() -> None:
+    router = square().router()
+    empty = router.travel_seconds_to(at(500, 0), [])
+    assert len(empty.seconds) == 0 and empty.fastest().tolist() == []
+    unsnapped = Router.build([]).travel_seconds_to(ORIGIN, [at(10, 10)], metres_for=1)
+    assert unsnapped.seconds.tolist() == [math.inf]
+    assert unsnapped.one_snap_m == math.inf
+    net = square()
+    net.nodes.update({10: (5000, 0), 11: (6000, 0)})
+    net.road(10, 11, length_m=1000)
+    island = net.router().travel_seconds_to(at(5500, 0), [at(500, 0), at(5200, 0)], metres_for=5)
+    assert island.seconds.round(6).tolist() == [math.inf, 30]
+    assert island.fastest().tolist() == [1]
+    assert island.metres[1] == pytest.approx(300)
+    assert math.isnan(island.metres[0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    town_points,
+    st.lists(town_points, min_size=1, max_size=30),
+    st.integers(0, 40),
+    st.one_of(st.none(), st.floats(30, 600)),
+)
+def test_metres_for_agrees_with_travel_times(
+    target: LonLat, sources: list[LonLat], k: int, limit_s: float | None
+) -> None:
+    travels = TOWN.travel_times_to(target, sources, limit_s=limit_s)
+    times = TOWN.travel_seconds_to(target, snaps_of(TOWN, sources), limit_s=limit_s, metres_for=k)
+    reachable = sorted(
+        (i for i, t in enumerate(travels) if t is not None),
+        key=lambda i: travels[i].seconds,  # type: ignore[union-attr]
+    )
+    assert times.fastest(k).tolist() == reachable[:k]
+    for i, travel in enumerate(travels):
+        assert times.seconds[i] == (math.inf if travel is None else travel.seconds)
+        if i in reachable[:k]:
+            assert travel is not None
+            assert times.metres[i] == pytest.approx(travel.metres, abs=1e-6)
+        else:
+            assert math.isnan(times.metres[i])
+
+
+def test_snap_many_equals_snap_one_by_one() -> None:
+    router = square().router()
+    points = [at(250, 100), at(500, 400), at(1000, 1000), at(-30, 500)]
+    assert router.snap_many(points) == [router.snap(*p) for p in points]
+    assert router.snap_many(points, max_distance_m=150) == [
+        router.snap(*p, max_distance_m=150) for p in points
+    ]
+    assert router.snap_many(points, max_distance_m=150)[1] is None
+    assert router.snap_many([]) == []
+    assert Router.build([]).snap_many(points) == [None] * 4

@@ -162,6 +162,9 @@ async def test_sos_alarm_is_stored_and_sent_as_a_critical_event(running: Running
     assert alarm.critical and alarm.data["person_id"] == person_id and alarm.data["kind"] == "sos"
     alarms = (await client.get("/api/tracking/alarms", params={"active": True})).json()["items"]
     assert len(alarms) == 1
+    while not any(e.name == "status" for e in events):
+        events.append(await asyncio.wait_for(sub.get(), 5))
+    assert (await _latest(client, person_id))["status"] == "sos"
     # The same report again (a retry) does not raise a second alarm.
     await running.client.get(
         "/osmand",
@@ -173,6 +176,7 @@ async def test_sos_alarm_is_stored_and_sent_as_a_critical_event(running: Running
     assert (await client.get("/api/tracking/alarms", params={"active": True})).json() == {
         "items": []
     }
+    assert (await _latest(client, person_id))["status"] == "off_duty"  # what it was before
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,10 @@ class Hub:
         self.heartbeat = heartbeat
         self.idle_timeout = idle_timeout
         self.connections: set[Connection] = set()
+        # Who hears a topic, kept as connections (un)subscribe and come and go, so that a
+        # broadcast costs its receivers, not every connection (officer apps hold connections
+        # that hear no tracking events).
+        self._receivers: dict[str, set[Connection]] = {}
         self._topics: dict[str, Perm] = {}
         self._snapshots: dict[str, SnapshotProvider] = {}
         self._handlers: dict[str, tuple[Perm, MessageHandler]] = {}
@@ -173,11 +177,7 @@ class Hub:
 
     def broadcast(self, event: Event) -> int:
         """Queue the event for every connection subscribed to its topic; returns how many."""
-        receivers = [
-            c
-            for c in self.connections
-            if event.topic in c.topics or event.topic == c.personal_topic
-        ]
+        receivers = self._receivers.get(event.topic)
         if not receivers:
             return 0
         text = dumps(
@@ -187,6 +187,18 @@ class Hub:
         for conn in receivers:
             conn.queue.put(text, key, event.critical)
         return len(receivers)
+
+    def _listen(self, conn: Connection, topics: list[str]) -> None:
+        for topic in topics:
+            self._receivers.setdefault(topic, set()).add(conn)
+
+    def _unlisten(self, conn: Connection, topics: list[str]) -> None:
+        for topic in topics:
+            receivers = self._receivers.get(topic)
+            if receivers is not None:
+                receivers.discard(conn)
+                if not receivers:
+                    del self._receivers[topic]
 
     async def _heartbeat(self) -> None:
         while True:
@@ -209,6 +221,7 @@ class Hub:
         await websocket.accept()
         conn = Connection(websocket, principal, OutboundQueue(self.queue_size))
         self.connections.add(conn)
+        self._listen(conn, [conn.personal_topic])
         conn.queue.put(
             dumps(
                 {
@@ -232,6 +245,7 @@ class Hub:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.connections.discard(conn)
+            self._unlisten(conn, [conn.personal_topic, *conn.topics])
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -331,6 +345,8 @@ class Hub:
             )
             return
         if kind == "unsubscribe":
+            # The personal topic is not a subscription: only leaving ends it.
+            self._unlisten(conn, [t for t in topics if t in conn.topics])
             conn.topics.difference_update(topics)
         else:
             refused = [
@@ -340,6 +356,7 @@ class Hub:
             ]
             added = [t for t in topics if t not in refused and t not in conn.topics]
             conn.topics.update(added)
+            self._listen(conn, added)
             if refused:
                 conn.queue.put(
                     _error(

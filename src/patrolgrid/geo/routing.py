@@ -21,10 +21,11 @@ for every point by pointer doubling (in numpy rather than a Python walk per poin
 few are asked for (`metres_for`), by walking up just their paths.
 
 The one-and-many queries take either coordinates or `Snap`s from this router: a caller that tracks
-many moving points (officers) snaps each once, when its position arrives, and a query then snaps
-only what is new (the incident). `travel_seconds_to` / `_from` answer with arrays (`TravelTimes`)
-and can limit metres to the k fastest, as dispatch ranks by time and shows distance only for the
-shortlist; `travel_times_to` / `_from` answer with one `Travel` per point, metres included.
+many moving points (officers) snaps each once, when its position arrives (`snap`, or `snap_many`
+for a batch), and a query then snaps only what is new (the incident). `travel_seconds_to` and
+`travel_seconds_from` answer with arrays (`TravelTimes`) and can limit metres to the k fastest, as
+dispatch ranks by time and shows distance only for the shortlist; `travel_times_to` and
+`travel_times_from` answer with one `Travel` per point, metres included.
 
 All coordinates are WGS-84 (lon, lat). Snapping asks the tree only for pieces whose bounding boxes
 meet a box around the point (cheap, in C) and measures those in numpy, in a local equirectangular
@@ -449,6 +450,18 @@ class Router:
         """The nearest point on the network, or None if none is within `max_distance_m`."""
         snaps = self._snap_many(np.array([lon]), np.array([lat]), max_distance_m)
         return self._snap_at(snaps, 0) if snaps.snapped[0] else None
+
+    def snap_many(
+        self, points: Sequence[LonLat], max_distance_m: float | None = None
+    ) -> list[Snap | None]:
+        """`snap` for many points at once (e.g. a batch of tracked positions), much cheaper per
+        point; the Snaps can be kept and passed to the travel-time queries."""
+        xy = np.array(points, dtype=np.float64).reshape(-1, 2)
+        snaps = self._snap_many(xy[:, 0].copy(), xy[:, 1].copy(), max_distance_m)
+        return [
+            self._snap_at(snaps, i) if snapped else None
+            for i, snapped in enumerate(snaps.snapped.tolist())
+        ]
 
     def travel_times_to(
         self,

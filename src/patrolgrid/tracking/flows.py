@@ -98,6 +98,8 @@ class Tracking:
                     position_payload(change.person_id, change.report.raw, change.status),
                 )
         for alarm in alarms:
+            if alarm.kind == "sos":
+                await self._enter_sos(alarm)
             await self.bus.publish(
                 Event(
                     TOPIC,
@@ -113,6 +115,18 @@ class Tracking:
                     critical=True,
                 )
             )
+
+    async def _enter_sos(self, alarm: Alarm) -> None:
+        """An SOS turns the person's status to `sos` until the alarm is acknowledged."""
+        async with self.db.sessions() as session:
+            state = await service.get_state(session, alarm.person_id)
+            previous = state.status if state else Status.off_duty.value
+            if previous == Status.sos.value:
+                return
+            stored = await session.get(Alarm, alarm.id)
+            if stored is not None:
+                stored.previous_status = previous
+            await self.set_status(session, alarm.person_id, Status.sos, audit.SYSTEM, allowed=None)
 
     async def _publish_status(self, person_id: int, status: str, previous: str | None) -> None:
         await self.bus.publish(
@@ -319,6 +333,10 @@ class Tracking:
                 session, actor, "alarm.acknowledged", "alarm", alarm.id, after={"by": actor.name}
             )
             await session.commit()
+            state = await service.get_state(session, alarm.person_id)
+            if alarm.kind == "sos" and state is not None and state.status == Status.sos.value:
+                restored = Status(alarm.previous_status or Status.on_duty.value)
+                await self.set_status(session, alarm.person_id, restored, actor, allowed=None)
             await self.bus.publish(
                 Event(
                     TOPIC,

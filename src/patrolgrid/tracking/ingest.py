@@ -9,6 +9,7 @@ person per second, the newest superseding any not yet sent.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -53,46 +54,65 @@ class Stored:
 
 
 class DeviceDirectory:
-    """identifier → (device id, person id), cached briefly: every report needs it."""
+    """identifier → (device id, person id) and account → person, for every enabled device and
+    linked account: every report needs it. The whole directory is read in one query and kept
+    for `ttl_seconds` (a change made through this process is seen at once, see `invalidate`):
+    one query per period however many devices report, where a per-device lookup cost a
+    pooled connection and a query for each device every period."""
 
     def __init__(self, db: Database, ttl_seconds: float = 15.0) -> None:
         self._db = db
         self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, tuple[int, int] | None]] = {}
-        self._people: dict[int, tuple[float, int | None]] = {}
+        self._devices: dict[str, tuple[int, int]] = {}
+        self._people: dict[int, int] = {}
+        self._loaded_at: float | None = None
+        self._generation = 0
+        self._loading: tuple[int, asyncio.Task[None]] | None = None
 
     def invalidate(self) -> None:
-        self._cache.clear()
-        self._people.clear()
+        self._generation += 1
+        self._loaded_at = None
+
+    async def _fresh(self) -> None:
+        if self._loaded_at is not None and time.monotonic() - self._loaded_at <= self._ttl:
+            return
+        generation = self._generation
+        if self._loading is None or self._loading[0] != generation:
+            # One load at a time serves every waiting report; one started before the latest
+            # invalidation does not count.
+            self._loading = (generation, asyncio.create_task(self._load(generation)))
+        await asyncio.shield(self._loading[1])
+
+    async def _load(self, generation: int) -> None:
+        try:
+            async with self._db.sessions() as session:
+                devices = await session.execute(
+                    select(Device.identifier, Device.id, Device.person_id).where(
+                        Device.enabled.is_(True)
+                    )
+                )
+                self._devices = {row[0]: (int(row[1]), int(row[2])) for row in devices}
+                people = await session.execute(
+                    select(Person.user_id, Person.id).where(Person.user_id.is_not(None))
+                )
+                self._people = {user: int(person) for user, person in people if user is not None}
+            if generation == self._generation:
+                self._loaded_at = time.monotonic()
+        finally:
+            if self._loading is not None and self._loading[0] == generation:
+                self._loading = None
 
     async def person_of_user(self, user_id: int) -> int | None:
         """The person a signed-in account belongs to (an app sends one position a second)."""
-        now = time.monotonic()
-        hit = self._people.get(user_id)
-        if hit is None or now - hit[0] > self._ttl:
-            async with self._db.sessions() as session:
-                person_id = await session.scalar(select(Person.id).where(Person.user_id == user_id))
-            hit = (now, person_id)
-            self._people[user_id] = hit
-        return hit[1]
+        await self._fresh()
+        return self._people.get(user_id)
 
     async def resolve(self, identifier: str) -> tuple[int, int]:
-        now = time.monotonic()
-        hit = self._cache.get(identifier)
-        if hit is None or now - hit[0] > self._ttl:
-            async with self._db.sessions() as session:
-                row = (
-                    await session.execute(
-                        select(Device.id, Device.person_id).where(
-                            Device.identifier == identifier, Device.enabled.is_(True)
-                        )
-                    )
-                ).first()
-            hit = (now, None if row is None else (int(row[0]), int(row[1])))
-            self._cache[identifier] = hit
-        if hit[1] is None:
+        await self._fresh()
+        found = self._devices.get(identifier)
+        if found is None:
             raise UNKNOWN_DEVICE
-        return hit[1]
+        return found
 
 
 class RateLimiter:
@@ -129,7 +149,9 @@ class PositionWriter:
         self._db = db
         self._after_commit = after_commit
         self._max_batch = max_batch
-        self._pending: list[tuple[list[Report], asyncio.Future[None]]] = []
+        self._pending: collections.deque[tuple[list[Report], asyncio.Future[None]]] = (
+            collections.deque()
+        )
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -163,7 +185,7 @@ class PositionWriter:
             while self._pending:
                 batch, taken = [], 0
                 while self._pending and taken < self._max_batch:
-                    reports, future = self._pending.pop(0)
+                    reports, future = self._pending.popleft()
                     batch.append((reports, future))
                     taken += len(reports)
                 await self._commit(batch)

@@ -124,6 +124,8 @@ class Alarm(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The person's status before an SOS turned it to `sos`; restored on acknowledgement.
+    previous_status: Mapped[str | None] = mapped_column(String(12), nullable=True)
 
 
 # ---- API schemas -----------------------------------------------------------------------------

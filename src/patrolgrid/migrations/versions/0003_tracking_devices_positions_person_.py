@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("received_at", patrolgrid.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("acknowledged_at", patrolgrid.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=64), nullable=True),
+        sa.Column("previous_status", sa.String(length=12), nullable=True),
         sa.ForeignKeyConstraint(
             ["device_id"],
             ["devices.id"],
