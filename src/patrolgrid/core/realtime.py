@@ -269,6 +269,10 @@ class Hub:
             token = (query_token, TokenKind.api)
         async with self.db.sessions() as session:
             principal = await authenticate(websocket, session, token)
+            if principal is None and query_token and token != (query_token, TokenKind.api):
+                # A stale cookie must not hide a valid device token (a phone on duty whose
+                # web session expired keeps reporting).
+                principal = await authenticate(websocket, session, (query_token, TokenKind.api))
         if principal is None:
             await self._deny(websocket, 401, "auth.required", "请先登录", "Authentication required")
             return None

@@ -129,19 +129,19 @@ class Tracking:
             await self.set_status(session, alarm.person_id, Status.sos, audit.SYSTEM, allowed=None)
 
     async def _publish_status(self, person_id: int, status: str, previous: str | None) -> None:
-        await self.bus.publish(
-            Event(
-                TOPIC,
-                "status",
-                {
-                    "person_id": person_id,
-                    "status": status,
-                    "previous": previous,
-                    "at": utcnow().isoformat(),
-                },
-                key=f"status:{person_id}",
+        data = {
+            "person_id": person_id,
+            "status": status,
+            "previous": previous,
+            "at": utcnow().isoformat(),
+        }
+        await self.bus.publish(Event(TOPIC, "status", data, key=f"status:{person_id}"))
+        # The person's own phone hears it too (dispatch, SOS and the sweeper change statuses).
+        user_id = await self.directory.user_of_person(person_id)
+        if user_id is not None:
+            await self.bus.publish(
+                Event(f"user.{user_id}", "tracking.status", data, key="own-status")
             )
-        )
 
     # ---- status -----------------------------------------------------------------------------
 
@@ -283,7 +283,20 @@ class Tracking:
             )
         device = await service.device_by_identifier(session, data.identifier)
         if device is not None and device.person_id != person.id:
-            raise _identifier_taken()
+            if device.kind != DeviceKind.app.value:
+                raise _identifier_taken()
+            # A shared phone: the app on it now belongs to whoever signed in last.
+            before = _snap(device)
+            device.person_id = person.id
+            audit.record(
+                session,
+                principal.actor,
+                "device.rebound",
+                "device",
+                device.id,
+                before,
+                _snap(device),
+            )
         if device is None:
             device = Device(
                 identifier=data.identifier,
@@ -316,9 +329,7 @@ class Tracking:
         await session.commit()
         if old_token is not None:
             with contextlib.suppress(AppError):
-                await auth_flows.revoke_api_token(
-                    session, principal.user_id, old_token, principal.actor
-                )
+                await auth_flows.revoke_api_token(session, None, old_token, principal.actor)
         self.directory.invalidate()
         return device, token
 

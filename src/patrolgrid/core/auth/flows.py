@@ -141,10 +141,16 @@ async def create_api_token(
 
 
 async def revoke_api_token(
-    session: AsyncSession, user_id: int, token_id: int, actor: Actor
+    session: AsyncSession, user_id: int | None, token_id: int, actor: Actor
 ) -> None:
+    """Revoke one of `user_id`'s API tokens (None: whoever's it is, for system flows such as a
+    phone moving to another officer)."""
     token = await session.get(AuthToken, token_id)
-    if token is None or token.user_id != user_id or token.kind != TokenKind.api.value:
+    if (
+        token is None
+        or token.kind != TokenKind.api.value
+        or (user_id is not None and token.user_id != user_id)
+    ):
         raise AppError(404, "auth.token_not_found", "令牌不存在", "Token not found")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
