@@ -2,6 +2,7 @@ import { fileURLToPath, URL } from 'node:url'
 import type { Connect, Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
+import { officerPwa } from './build/officerPwa.ts'
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url))
 const backend = 'http://127.0.0.1:8000'
@@ -35,7 +36,8 @@ function officerAppFallback(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [vue(), officerAppFallback()],
+  // officerPwa: the officer app's icons and service worker (m/sw.js), see build/officerPwa.ts.
+  plugins: [vue(), officerAppFallback(), officerPwa({ root: webRoot })],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },

@@ -43,7 +43,7 @@ describe('buildMapStyle', () => {
     expect(style.glyphs).toBeUndefined()
     expect(style.sprite).toBeUndefined()
     expect(strings(style).filter(looksRemote)).toEqual([])
-    expect(Object.values(style.sources).map((s) => s.type)).toEqual(['geojson', 'geojson', 'geojson', 'geojson'])
+    expect(Object.values(style.sources).map((s) => s.type)).toEqual(['geojson', 'geojson', 'geojson', 'geojson', 'geojson', 'geojson'])
   })
 
   it('adds the configured tile source, and only its URLs, under the roads', () => {
@@ -104,15 +104,15 @@ describe('buildMapStyle', () => {
 describe('layer toggles', () => {
   it('hide the layers of a switched-off group', () => {
     expect(layerVisibility(LAYER.roadsLabel, DEFAULT_TOGGLES)).toBe('visible')
-    expect(layerVisibility(LAYER.roadsLabel, { roads: true, labels: false, areas: true })).toBe('none')
-    expect(layerVisibility(LAYER.areasLabel, { roads: true, labels: true, areas: false })).toBe('none')
-    expect(layerVisibility(LAYER.roadClass('primary'), { roads: false, labels: true, areas: true })).toBe('none')
-    expect(layerVisibility(LAYER.background, { roads: false, labels: false, areas: false })).toBe('visible')
-    expect(layerVisibility(LAYER.routeLine, { roads: false, labels: false, areas: false })).toBe('visible')
+    expect(layerVisibility(LAYER.roadsLabel, { roads: true, labels: false, areas: true, people: true })).toBe('none')
+    expect(layerVisibility(LAYER.areasLabel, { roads: true, labels: true, areas: false, people: true })).toBe('none')
+    expect(layerVisibility(LAYER.roadClass('primary'), { roads: false, labels: true, areas: true, people: true })).toBe('none')
+    expect(layerVisibility(LAYER.background, { roads: false, labels: false, areas: false, people: true })).toBe('visible')
+    expect(layerVisibility(LAYER.routeLine, { roads: false, labels: false, areas: false, people: true })).toBe('visible')
   })
 
   it('are applied when the style is built', () => {
-    const style = buildMapStyle({ tileSource: null, toggles: { roads: true, labels: false, areas: true } })
+    const style = buildMapStyle({ tileSource: null, toggles: { roads: true, labels: false, areas: true, people: true } })
     const visibility = (id: string) => {
       const layer = style.layers.find((l) => l.id === id)
       return layer && 'layout' in layer ? (layer.layout as Record<string, unknown>).visibility : undefined

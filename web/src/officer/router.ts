@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import { sessionPrimed } from './session'
 
 export const router = createRouter({
   history: createWebHistory('/m/'),
@@ -13,8 +14,15 @@ export const router = createRouter({
       path: '/',
       name: 'home',
       component: () => import('./views/HomeView.vue'),
-      meta: { titleKey: 'officer.profile' },
+      meta: { titleKey: 'officer.homeTitle' },
     },
     { path: '/:pathMatch(.*)*', redirect: { name: 'home' } },
   ],
+})
+
+// Registered before the shared guard (src/shared/setup.ts): let the session probe finish first,
+// so that the app also opens offline with the remembered user (see session.ts).
+router.beforeEach(async () => {
+  await sessionPrimed
+  return true
 })

@@ -12,6 +12,7 @@ import type {
   Brigade,
   GeoConfig,
   ItemList,
+  LivePerson,
   LonLat,
   NearestSegment,
   Page,
@@ -23,6 +24,8 @@ import type {
   RouteResult,
   Squadron,
   SystemInfo,
+  Track,
+  TrackingAlarm,
   User,
 } from './types'
 
@@ -118,4 +121,32 @@ export const roadsApi = {
       query: { bbox: bbox.join(','), zoom },
     }),
   areas: (options?: RequestOptions) => api.get<AreaCollection>('/api/roads/areas', options),
+}
+
+// ---- Live tracking for the console (docs/tracking.md, permission `tracking:read`).
+
+export type TrackExportFormat = 'gpx' | 'geojson'
+
+/** ISO 8601 (UTC) for a query parameter. */
+function isoParam(value: Date | string): string {
+  return typeof value === 'string' ? value : value.toISOString()
+}
+
+export const trackingApi = {
+  people: (options?: RequestOptions) =>
+    api.get<ItemList<LivePerson>>('/api/tracking/people', options),
+  activeAlarms: (options?: RequestOptions) =>
+    api.get<ItemList<TrackingAlarm>>('/api/tracking/alarms', { ...options, query: { active: true } }),
+  ackAlarm: (id: number) => api.post<unknown>(`/api/tracking/alarms/${id}/ack`),
+  track: (personId: number, start: Date | string, end: Date | string, options?: RequestOptions) =>
+    api.get<Track>(`/api/tracking/people/${personId}/track`, {
+      ...options,
+      query: { start: isoParam(start), end: isoParam(end) },
+    }),
+  /** A download link for the same range (the session cookie authorises it). */
+  trackExportUrl: (personId: number, format: TrackExportFormat, start: Date | string, end: Date | string) =>
+    api.url(`/api/tracking/people/${personId}/track.${format}`, {
+      start: isoParam(start),
+      end: isoParam(end),
+    }),
 }

@@ -242,3 +242,103 @@ export interface RouteResult {
   geometry: LineString
   segment_ids: number[]
 }
+
+// ---- Live tracking for the console (docs/tracking.md): live state, alarms, track history.
+// Coordinates are WGS-84; times are ISO 8601 strings.
+
+export type LiveStatus =
+  | 'off_duty'
+  | 'on_duty'
+  | 'patrolling'
+  | 'en_route'
+  | 'on_scene'
+  | 'sos'
+  | 'offline'
+
+/** Every status, in the order the console lists them. */
+export const LIVE_STATUSES: readonly LiveStatus[] = [
+  'sos',
+  'on_scene',
+  'en_route',
+  'patrolling',
+  'on_duty',
+  'offline',
+  'off_duty',
+]
+
+/** One person's live state (`GET /api/tracking/people`, the `tracking` topic's snapshot). */
+export interface LivePerson {
+  person_id: number
+  name: string
+  badge_no: string
+  kind: PersonKind
+  post: string
+  mobile: string
+  squadron_id: number
+  squadron_name: string
+  /** A `LiveStatus`; kept open for statuses a later server may add. */
+  status: LiveStatus | (string & {})
+  /** `lon` … `battery` are null for someone who never reported. */
+  lon: number | null
+  lat: number | null
+  ts: string | null
+  speed_kmh: number | null
+  heading: number | null
+  accuracy_m: number | null
+  /** Battery level: 0..1 as the app reports it (a value above 1 is read as percent). */
+  battery: number | null
+  device_id: number | null
+  /** The person's grid, once grids exist. */
+  grid_name?: string | null
+}
+
+/** Event `position` on topic `tracking` (at most one per person per second). */
+export interface LivePositionEvent {
+  person_id: number
+  lon: number
+  lat: number
+  ts: string
+  speed_kmh: number | null
+  heading: number | null
+  accuracy_m: number | null
+  battery: number | null
+  status?: LivePerson['status']
+}
+
+/** Event `status` on topic `tracking`. */
+export interface LiveStatusEvent {
+  person_id: number
+  status: LivePerson['status']
+  previous: LivePerson['status'] | null
+  at: string
+}
+
+/** An alarm (event `alarm` on topic `tracking`, `GET /api/tracking/alarms`). */
+export interface TrackingAlarm {
+  id: number
+  person_id: number
+  kind: 'sos' | (string & {})
+  lon: number | null
+  lat: number | null
+  ts: string
+  received_at?: string
+  /** Set once someone acknowledged it (then it is no longer active). */
+  acknowledged_at?: string | null
+  acknowledged_by?: string | null
+  person_name?: string | null
+}
+
+export interface TrackPoint {
+  ts: string
+  lon: number
+  lat: number
+  speed_kmh: number | null
+  heading: number | null
+  accuracy_m: number | null
+}
+
+/** `GET /api/tracking/people/{id}/track` */
+export interface Track {
+  person_id: number
+  points: TrackPoint[]
+}

@@ -8,7 +8,13 @@
  *            later: each newly wanted topic), `{"type":"unsubscribe","topics":[...]}` when the
  *            last handler of a topic goes,
  *   server → `{"type":"event","topic":"org","event":"person.created","data":{...}}`
- *   (other frames such as `subscribed` and `error` are ignored).
+ *   server → `{"type":"snapshot","topic":"tracking","data":{...}}` right after a subscription to
+ *            a topic that has a current state; handlers get it as event `snapshot`,
+ *   server → `{"type":"lagged","dropped":n}` when the server dropped events for this slow client;
+ *            every topic's handlers get it as event `lagged` (data `{dropped}`) so they can resync,
+ *            e.g. with `resubscribe(topic)`, which brings a fresh snapshot
+ *   (other frames such as `subscribed` and `error` are ignored). The event names `snapshot` and
+ *   `lagged` are therefore reserved.
  *
  * A server that refuses the session answers the handshake with an HTTP error, which a browser
  * reports as a close before the socket ever opened; `onRefused` is then called so that the app
@@ -183,6 +189,17 @@ export class RealtimeClient {
     }
   }
 
+  /**
+   * Asks the server for the topic afresh (unsubscribe, then subscribe on the same socket, so
+   * the server sends a new snapshot). Returns false when not connected: the next connection
+   * subscribes anyway.
+   */
+  resubscribe(topic: string): boolean {
+    if (!this.handlers.has(topic)) return false
+    if (!this.send({ type: 'unsubscribe', topics: [topic] })) return false
+    return this.send({ type: 'subscribe', topics: [topic] })
+  }
+
   send(message: unknown): boolean {
     const socket = this.socket
     if (!socket || socket.readyState !== OPEN) return false
@@ -258,8 +275,26 @@ export class RealtimeClient {
         }
         break
       }
+      case 'snapshot':
+        if (typeof frame.topic === 'string') this.emit(frame.topic, 'snapshot', frame.data)
+        break
+      case 'lagged': {
+        const dropped = (frame as { dropped?: unknown }).dropped
+        for (const topic of this.topics) this.emit(topic, 'lagged', { dropped })
+        break
+      }
       default:
         break
+    }
+  }
+
+  private emit(topic: string, event: string, data: unknown): void {
+    for (const handler of [...(this.handlers.get(topic) ?? [])]) {
+      try {
+        handler({ topic, event, data })
+      } catch (error) {
+        console.error(error)
+      }
     }
   }
 

@@ -16,7 +16,8 @@ import type {
   StyleSpecification,
 } from '@maplibre/maplibre-gl-style-spec'
 import type { FeatureCollection } from 'geojson'
-import type { RasterTileSource } from '@/shared/types'
+import { LIVE_STATUSES, type RasterTileSource } from '@/shared/types'
+import { STATUS_STYLES, UNKNOWN_STATUS_STYLE, type StatusStyle } from '../live/status'
 
 /** Local fonts tried in order for labels (CSS font families; MapLibre adds `sans-serif` last). */
 export const MAP_FONT_STACK = [
@@ -84,7 +85,14 @@ export const SOURCE = {
   /** One point per area for its name (a polygon would be labelled once per tile). */
   areaLabels: 'area-labels',
   route: 'route',
+  /** Live people, clustered when zoomed out. */
+  people: 'people',
+  /** The replayed track: the path and its start and end points. */
+  replay: 'replay',
 } as const
+
+/** Zoom above which the people layer stops clustering (every person drawn on their own). */
+export const PEOPLE_CLUSTER_MAX_ZOOM = 13
 
 export const LAYER = {
   background: 'background',
@@ -98,12 +106,23 @@ export const LAYER = {
   roadsOneway: 'roads-oneway',
   roadsLabel: 'roads-label',
   areasLabel: 'areas-label',
+  replayPathCasing: 'replay-path-casing',
+  replayPath: 'replay-path',
+  replayEnds: 'replay-ends',
+  peopleClusters: 'people-clusters',
+  peopleClusterCount: 'people-cluster-count',
+  peopleSosPulse: 'people-sos-pulse',
+  peopleSelected: 'people-selected',
+  peoplePoints: 'people-points',
+  peopleLabel: 'people-label',
+  /** The selected person's and SOS names: always drawn, others make way. */
+  peopleLabelPriority: 'people-label-priority',
 } as const
 
-export type LayerGroup = 'roads' | 'labels' | 'areas'
+export type LayerGroup = 'roads' | 'labels' | 'areas' | 'people'
 export type LayerToggles = Record<LayerGroup, boolean>
 
-export const DEFAULT_TOGGLES: LayerToggles = { roads: true, labels: true, areas: true }
+export const DEFAULT_TOGGLES: LayerToggles = { roads: true, labels: true, areas: true, people: true }
 
 /** Which toggle groups each switchable layer belongs to (a layer shows when all of them are on). */
 export const LAYER_GROUPS: Readonly<Record<string, readonly LayerGroup[]>> = {
@@ -114,6 +133,13 @@ export const LAYER_GROUPS: Readonly<Record<string, readonly LayerGroup[]>> = {
   [LAYER.roadsLabel]: ['roads', 'labels'],
   [LAYER.areasOutline]: ['areas'],
   [LAYER.areasLabel]: ['areas', 'labels'],
+  [LAYER.peopleClusters]: ['people'],
+  [LAYER.peopleClusterCount]: ['people'],
+  [LAYER.peopleSosPulse]: ['people'],
+  [LAYER.peopleSelected]: ['people'],
+  [LAYER.peoplePoints]: ['people'],
+  [LAYER.peopleLabel]: ['people', 'labels'],
+  [LAYER.peopleLabelPriority]: ['people'],
 }
 
 /** `visible` or `none` for a layer under the given toggles (layers in no group always show). */
@@ -203,6 +229,16 @@ export function buildMapStyle(options: MapStyleOptions): StyleSpecification {
     ...(options.networkAttribution ? { attribution: options.networkAttribution } : {}),
   }
   sources[SOURCE.route] = { type: 'geojson', data: emptyCollection() }
+  sources[SOURCE.replay] = { type: 'geojson', data: emptyCollection(), lineMetrics: true }
+  sources[SOURCE.people] = {
+    type: 'geojson',
+    data: emptyCollection(),
+    cluster: true,
+    clusterRadius: 44,
+    clusterMaxZoom: PEOPLE_CLUSTER_MAX_ZOOM,
+    // An SOS must never hide inside a cluster: count them so the cluster turns red.
+    clusterProperties: { sos: ['+', ['case', ['==', ['get', 'status'], 'sos'], 1, 0]] },
+  }
 
   const layers: LayerSpecification[] = [
     { id: LAYER.background, type: 'background', paint: { 'background-color': PALETTE.background } },
@@ -339,6 +375,9 @@ export function buildMapStyle(options: MapStyleOptions): StyleSpecification {
       'text-size': ['match', ['get', 'kind'], 'county', 17, ['town', 'township', 'subdistrict'], 14, 12],
       'text-letter-spacing': 0.12,
       'text-padding': 6,
+      // Below the area's centre, where the people of a town cluster when zoomed out.
+      'text-anchor': 'top',
+      'text-offset': [0, 1.4],
     },
     paint: {
       'text-color': PALETTE.areaLabel,
@@ -347,6 +386,8 @@ export function buildMapStyle(options: MapStyleOptions): StyleSpecification {
     },
   })
 
+  layers.push(...replayLayers(), ...peopleLayers(vis))
+
   return {
     version: 8,
     name: 'patrolgrid console map',
@@ -354,4 +395,220 @@ export function buildMapStyle(options: MapStyleOptions): StyleSpecification {
     sources,
     layers,
   }
+}
+
+// ---- Live people and track replay, drawn above everything else.
+
+export const PEOPLE_PALETTE = {
+  cluster: '#16325e',
+  clusterStroke: '#7fb2ff',
+  clusterText: '#ffffff',
+  sosClusterStroke: '#ffd0d4',
+  selected: '#00e5ff',
+  label: '#ffffff',
+  replayPath: '#00e5ff',
+  replayPathRest: 'rgba(0, 229, 255, 0.35)',
+  replayCasing: '#03141f',
+  replayStart: '#2fcf7a',
+  replayEnd: '#ff6b6b',
+} as const
+
+/** `match` on the status property, giving each status's value. */
+function byStatus(value: (s: StatusStyle) => string | number): ExpressionSpecification {
+  const arms: (string | number)[] = []
+  for (const status of LIVE_STATUSES) arms.push(status, value(STATUS_STYLES[status]))
+  return ['match', ['get', 'status'], ...arms, value(UNKNOWN_STATUS_STYLE)] as unknown as ExpressionSpecification
+}
+
+const isCluster: ExpressionSpecification = ['has', 'point_count']
+const notCluster: ExpressionSpecification = ['!', ['has', 'point_count']]
+const isSos: ExpressionSpecification = ['==', ['get', 'status'], 'sos']
+
+/** Filter of the selection ring for a person (or nobody). */
+export function selectedPersonFilter(personId: number | null): FilterSpecification {
+  return ['all', notCluster, ['==', ['get', 'person_id'], personId ?? -1]]
+}
+
+/** Names that must show (the selected person, anyone in SOS) and, separately, all the others. */
+export function peopleLabelFilters(personId: number | null): { priority: FilterSpecification; rest: FilterSpecification } {
+  const selected: ExpressionSpecification = ['==', ['get', 'person_id'], personId ?? -1]
+  return {
+    priority: ['all', notCluster, ['any', isSos, selected]],
+    rest: ['all', notCluster, ['!', ['any', isSos, selected]]],
+  }
+}
+
+/** The replay path drawn bright up to `progress` (0..1 of its length), dim after it. */
+export function replayGradient(progress: number): ExpressionSpecification {
+  const p = Math.min(1, Math.max(0, progress))
+  if (p >= 1) return ['step', ['line-progress'], PEOPLE_PALETTE.replayPath, 1, PEOPLE_PALETTE.replayPath]
+  return ['step', ['line-progress'], PEOPLE_PALETTE.replayPath, p, PEOPLE_PALETTE.replayPathRest]
+}
+
+function peopleLayers(vis: (id: string) => { visibility: 'visible' | 'none' }): LayerSpecification[] {
+  const radius: ExpressionSpecification = ['interpolate', ['linear'], ['zoom'], 9, 5, 14, 7, 18, 9]
+  return [
+    {
+      id: LAYER.peopleClusters,
+      type: 'circle',
+      source: SOURCE.people,
+      filter: isCluster,
+      layout: vis(LAYER.peopleClusters),
+      paint: {
+        'circle-color': ['case', ['>', ['get', 'sos'], 0], STATUS_STYLES.sos.color, PEOPLE_PALETTE.cluster],
+        'circle-radius': ['step', ['get', 'point_count'], 13, 10, 16, 50, 20, 200, 24],
+        'circle-stroke-color': [
+          'case',
+          ['>', ['get', 'sos'], 0],
+          PEOPLE_PALETTE.sosClusterStroke,
+          PEOPLE_PALETTE.clusterStroke,
+        ],
+        'circle-stroke-width': 2,
+        'circle-opacity': 0.92,
+      },
+    },
+    {
+      id: LAYER.peopleClusterCount,
+      type: 'symbol',
+      source: SOURCE.people,
+      filter: isCluster,
+      layout: {
+        ...vis(LAYER.peopleClusterCount),
+        'text-field': ['to-string', ['get', 'point_count_abbreviated']],
+        'text-font': MAP_FONT_STACK,
+        'text-size': 12,
+        'text-allow-overlap': true,
+        'text-ignore-placement': true,
+      },
+      paint: { 'text-color': PEOPLE_PALETTE.clusterText },
+    },
+    {
+      // Animated by the page (radius and opacity) while someone is in SOS.
+      id: LAYER.peopleSosPulse,
+      type: 'circle',
+      source: SOURCE.people,
+      filter: ['all', notCluster, isSos],
+      layout: vis(LAYER.peopleSosPulse),
+      paint: {
+        'circle-color': STATUS_STYLES.sos.color,
+        'circle-radius': 16,
+        'circle-opacity': 0.3,
+        'circle-blur': 0.2,
+      },
+    },
+    {
+      id: LAYER.peopleSelected,
+      type: 'circle',
+      source: SOURCE.people,
+      filter: selectedPersonFilter(null),
+      layout: vis(LAYER.peopleSelected),
+      paint: {
+        'circle-color': 'rgba(0, 229, 255, 0.15)',
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 11, 14, 13, 18, 15],
+        'circle-stroke-color': PEOPLE_PALETTE.selected,
+        'circle-stroke-width': 2.5,
+      },
+    },
+    {
+      id: LAYER.peoplePoints,
+      type: 'circle',
+      source: SOURCE.people,
+      filter: notCluster,
+      layout: {
+        ...vis(LAYER.peoplePoints),
+        // SOS on top of everyone else.
+        'circle-sort-key': ['case', isSos, 1, 0],
+      },
+      paint: {
+        'circle-color': byStatus((s) => s.color),
+        'circle-radius': radius,
+        'circle-stroke-color': byStatus((s) => s.stroke),
+        'circle-stroke-width': ['case', isSos, 2.5, ['==', ['get', 'status'], 'offline'], 2, 1.5],
+      },
+    },
+    {
+      id: LAYER.peopleLabel,
+      type: 'symbol',
+      source: SOURCE.people,
+      filter: peopleLabelFilters(null).rest,
+      layout: {
+        ...vis(LAYER.peopleLabel),
+        'text-field': ['to-string', ['get', 'name']],
+        'text-font': MAP_FONT_STACK,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 10, 11, 16, 13],
+        'text-anchor': 'top',
+        'text-offset': [0, 0.85],
+        'text-padding': 2,
+        'symbol-sort-key': ['case', isSos, 0, 1],
+      },
+      paint: {
+        'text-color': PEOPLE_PALETTE.label,
+        'text-halo-color': PALETTE.labelHalo,
+        'text-halo-width': 1.6,
+        'text-halo-blur': 0.3,
+      },
+    },
+    {
+      id: LAYER.peopleLabelPriority,
+      type: 'symbol',
+      source: SOURCE.people,
+      filter: peopleLabelFilters(null).priority,
+      layout: {
+        ...vis(LAYER.peopleLabelPriority),
+        'text-field': ['to-string', ['get', 'name']],
+        'text-font': MAP_FONT_STACK,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 10, 12, 16, 14],
+        'text-anchor': 'top',
+        'text-offset': [0, 0.95],
+        'text-allow-overlap': true,
+        'symbol-sort-key': ['case', isSos, 0, 1],
+      },
+      paint: {
+        'text-color': ['case', isSos, '#ffd0d4', PEOPLE_PALETTE.selected],
+        'text-halo-color': PALETTE.labelHalo,
+        'text-halo-width': 2,
+      },
+    },
+  ]
+}
+
+function replayLayers(): LayerSpecification[] {
+  const isPath: FilterSpecification = ['==', ['geometry-type'], 'LineString']
+  return [
+    {
+      id: LAYER.replayPathCasing,
+      type: 'line',
+      source: SOURCE.replay,
+      filter: isPath,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: {
+        'line-color': PEOPLE_PALETTE.replayCasing,
+        'line-width': ['interpolate', ['linear'], ['zoom'], 10, 5, 16, 9],
+        'line-opacity': 0.8,
+      },
+    },
+    {
+      id: LAYER.replayPath,
+      type: 'line',
+      source: SOURCE.replay,
+      filter: isPath,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: {
+        'line-width': ['interpolate', ['linear'], ['zoom'], 10, 2.5, 16, 5],
+        'line-gradient': replayGradient(0),
+      },
+    },
+    {
+      id: LAYER.replayEnds,
+      type: 'circle',
+      source: SOURCE.replay,
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: {
+        'circle-color': ['match', ['get', 'role'], 'start', PEOPLE_PALETTE.replayStart, PEOPLE_PALETTE.replayEnd],
+        'circle-radius': 5,
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1.5,
+      },
+    },
+  ]
 }
