@@ -400,30 +400,46 @@ async def test_a_shared_phone_moves_to_the_officer_who_signs_in(running: Running
     from patrolgrid.core.audit import SYSTEM
     from patrolgrid.org import flows as org_flows
 
-    second_person = (await client.post("/api/org/people", json={
-        "name": "李娜", "badge_no": "P01002", "kind": "police", "mobile": "13800138001",
-        "squadron_id": 1})).json()["id"]
+    second_person = (
+        await client.post(
+            "/api/org/people",
+            json={
+                "name": "李娜",
+                "badge_no": "P01002",
+                "kind": "police",
+                "mobile": "13800138001",
+                "squadron_id": 1,
+            },
+        )
+    ).json()["id"]
     users = {}
     for username, person in (("wang", first_person), ("li", second_person)):
         user_id = await running.add_user(username, Role.officer)
         async with running.db.sessions() as session:
             await org_flows.link_user(session, running.app.state.bus, person, user_id, SYSTEM)  # type: ignore[attr-defined]
         users[username] = await running.login(username)
-    first = await users["wang"].post("/api/tracking/devices/self",
-                                     json={"identifier": "shared-phone-01"})
+    first = await users["wang"].post(
+        "/api/tracking/devices/self", json={"identifier": "shared-phone-01"}
+    )
     user_topic = f"user.{(await users['wang'].get('/api/auth/me')).json()['user']['id']}"
     sub = await running.app.state.bus.subscribe([user_topic])  # type: ignore[attr-defined]
     await users["wang"].post("/api/tracking/me/status", json={"status": "on_duty"})
     own = await asyncio.wait_for(sub.get(), 5)
     assert own.name == "tracking.status" and own.data["status"] == "on_duty"
 
-    second = await users["li"].post("/api/tracking/devices/self",
-                                    json={"identifier": "shared-phone-01"})
+    second = await users["li"].post(
+        "/api/tracking/devices/self", json={"identifier": "shared-phone-01"}
+    )
     assert second.status_code == 201 and second.json()["device"]["person_id"] == second_person
-    assert (await running.client.get("/api/auth/me", headers={
-        "Authorization": f"Bearer {first.json()['token']}"})).status_code == 401
+    assert (
+        await running.client.get(
+            "/api/auth/me", headers={"Authorization": f"Bearer {first.json()['token']}"}
+        )
+    ).status_code == 401
     # A tracker (not our app) is never taken over this way.
-    await client.post("/api/tracking/devices", json={
-        "identifier": "tracker-860002", "kind": "tracker", "person_id": first_person})
+    await client.post(
+        "/api/tracking/devices",
+        json={"identifier": "tracker-860002", "kind": "tracker", "person_id": first_person},
+    )
     r = await users["li"].post("/api/tracking/devices/self", json={"identifier": "tracker-860002"})
     assert r.status_code == 409 and r.json()["code"] == "tracking.identifier_taken"

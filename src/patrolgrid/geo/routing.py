@@ -41,6 +41,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import cast
 
 import numpy as np
 import shapely
@@ -456,8 +457,7 @@ class Router:
     ) -> list[Snap | None]:
         """`snap` for many points at once (e.g. a batch of tracked positions), much cheaper per
         point; the Snaps can be kept and passed to the travel-time queries."""
-        xy = np.array(points, dtype=np.float64).reshape(-1, 2)
-        snaps = self._snap_many(xy[:, 0].copy(), xy[:, 1].copy(), max_distance_m)
+        snaps = self._snap_points(points, max_distance_m)
         return [
             self._snap_at(snaps, i) if snapped else None
             for i, snapped in enumerate(snaps.snapped.tolist())
@@ -647,29 +647,36 @@ class Router:
         return _Measured(segment, distance, fraction, pair_vertex, t)
 
     def _locate(self, points: Sequence[LonLat | Snap], max_snap_m: float | None) -> _Located:
-        """Where each point is on the network: coordinates are snapped, Snaps are read."""
-        snaps = [p for p in points if isinstance(p, Snap)]
-        if len(snaps) == len(points):
-            return self._read_snaps(snaps, max_snap_m)
-        coords = [p for p in points if not isinstance(p, Snap)]
-        xy = np.array(coords, dtype=np.float64).reshape(-1, 2)
-        snapped = self._snap_many(xy[:, 0].copy(), xy[:, 1].copy(), max_snap_m)
-        if not snaps:
-            return snapped
+        """Where each point is on the network: coordinates are snapped together, Snaps are read."""
         is_snap = np.fromiter((isinstance(p, Snap) for p in points), np.bool_, len(points))
-        read = self._read_snaps(snaps, max_snap_m)
+        if is_snap.all():
+            return self._read_snaps(cast(Sequence[Snap], points), max_snap_m)
+        if not is_snap.any():
+            return self._snap_points(cast(Sequence[LonLat], points), max_snap_m)
+        parts: list[tuple[IntArray, _Located]] = []
+        for kind in (True, False):
+            where = np.flatnonzero(is_snap == kind)
+            chosen = [points[i] for i in where.tolist()]
+            if kind:
+                parts.append((where, self._read_snaps(cast(list[Snap], chosen), max_snap_m)))
+            else:
+                parts.append((where, self._snap_points(cast(list[LonLat], chosen), max_snap_m)))
         located = _Located(
             snapped=np.empty(len(points), np.bool_),
             segment=np.empty(len(points), np.int64),
             fraction=np.empty(len(points)),
             distance_m=np.empty(len(points)),
         )
-        for where, part in ((~is_snap, snapped), (is_snap, read)):
+        for where, part in parts:
             located.snapped[where] = part.snapped
             located.segment[where] = part.segment
             located.fraction[where] = part.fraction
             located.distance_m[where] = part.distance_m
         return located
+
+    def _snap_points(self, points: Sequence[LonLat], max_snap_m: float | None) -> _Snaps:
+        xy = np.array(points, dtype=np.float64).reshape(-1, 2)
+        return self._snap_many(xy[:, 0].copy(), xy[:, 1].copy(), max_snap_m)
 
     def _read_snaps(self, snaps: Sequence[Snap], max_snap_m: float | None) -> _Located:
         """Snaps that callers kept, as arrays; those farther than max_snap_m count as unsnapped."""
@@ -820,13 +827,13 @@ class Router:
         assert search.predecessor is not None
         virtual = len(search.seconds) - 1
         predecessor = search.predecessor.data  # a memoryview: Python ints, without a copy
-        position: dict[int, int] = {}  # node -> index in `path`
+        position: dict[int, int] = {virtual: -1}  # node -> index in `path`
         path: list[int] = []  # the union of the paths, each chain root-first
         chain_start: list[int] = []
         for start in nodes.tolist():
             chain: list[int] = []
             node = start
-            while node != virtual and node not in position:
+            while node not in position:
                 chain.append(node)
                 node = predecessor[node]
             if chain:
