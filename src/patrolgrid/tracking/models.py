@@ -160,6 +160,8 @@ class DeviceOut(BaseModel):
     name: str
     person_id: int
     person_name: str
+    person_badge: str
+    squadron_name: str
     enabled: bool
     last_seen_at: dt.datetime | None
     created_at: dt.datetime

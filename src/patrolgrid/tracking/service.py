@@ -35,19 +35,21 @@ async def device_by_identifier(session: AsyncSession, identifier: str) -> Device
 
 async def list_devices(session: AsyncSession) -> list[DeviceOut]:
     rows = await session.execute(
-        select(Device, Person.name).join(Person, Person.id == Device.person_id).order_by(Device.id)
+        select(Device, Person).join(Person, Person.id == Device.person_id).order_by(Device.id)
     )
-    return [device_out(device, name) for device, name in rows]
+    return [device_out(device, person) for device, person in rows]
 
 
-def device_out(device: Device, person_name: str) -> DeviceOut:
+def device_out(device: Device, person: Person) -> DeviceOut:
     return DeviceOut(
         id=device.id,
         identifier=device.identifier,
         kind=DeviceKind(device.kind),
         name=device.name,
         person_id=device.person_id,
-        person_name=person_name,
+        person_name=person.name,
+        person_badge=person.badge_no,
+        squadron_name=person.squadron.name,
         enabled=device.enabled,
         last_seen_at=device.last_seen_at,
         created_at=device.created_at,

@@ -113,7 +113,8 @@ async def _device_out(session: AsyncSession, device_id: int) -> DeviceOut:
     device = await service.get_device(session, device_id)
     assert device is not None
     person = await org_service.get_person(session, device.person_id)
-    return service.device_out(device, person.name if person else "")
+    assert person is not None  # devices.person_id is a foreign key
+    return service.device_out(device, person)
 
 
 @router.post("/api/tracking/devices", status_code=201)

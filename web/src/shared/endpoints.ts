@@ -10,6 +10,9 @@ import type {
   AuditEntry,
   BBox,
   Brigade,
+  Device,
+  DeviceCreate,
+  DevicePatch,
   GeoConfig,
   ItemList,
   LivePerson,
@@ -149,4 +152,15 @@ export const trackingApi = {
       start: isoParam(start),
       end: isoParam(end),
     }),
+}
+
+// ---- Tracking devices (docs/tracking.md "Devices", permission `devices:manage`).
+
+export const devicesApi = {
+  devices: (options?: RequestOptions) => api.get<ItemList<Device>>('/api/tracking/devices', options),
+  /** `409 tracking.identifier_taken` when another device has the identifier. */
+  createDevice: (body: DeviceCreate) => api.post<Device>('/api/tracking/devices', body),
+  updateDevice: (id: number, body: DevicePatch) =>
+    api.patch<Device>(`/api/tracking/devices/${id}`, body),
+  deleteDevice: (id: number) => api.delete(`/api/tracking/devices/${id}`),
 }

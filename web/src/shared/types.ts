@@ -342,3 +342,43 @@ export interface Track {
   person_id: number
   points: TrackPoint[]
 }
+
+// ---- Tracking devices (docs/tracking.md "Devices", permission `devices:manage`).
+
+/** `app`: the officer app (路警助手/警务通); `traccar`: Traccar Client on a phone; `tracker`: a GPS tracker. */
+export type DeviceKind = 'app' | 'traccar' | 'tracker'
+
+export const DEVICE_KINDS: readonly DeviceKind[] = ['app', 'traccar', 'tracker']
+
+/** A device that reports positions for one person (`GET /api/tracking/devices`). */
+export interface Device {
+  id: number
+  /** What the device sends as `id` (Traccar Client's "device identifier"); unique. */
+  identifier: string
+  /** A `DeviceKind`; kept open for kinds a later server may add. */
+  kind: DeviceKind | (string & {})
+  name: string
+  person_id: number
+  person_name: string
+  person_badge: string
+  squadron_name: string
+  /** A disabled device's reports are refused (`tracking.unknown_device`). */
+  enabled: boolean
+  last_seen_at: string | null
+  created_at: string
+}
+
+export interface DeviceCreate {
+  identifier: string
+  kind: DeviceKind
+  name: string
+  person_id: number
+  enabled: boolean
+}
+
+/** The identifier and kind cannot be changed; delete the device and add it again. */
+export interface DevicePatch {
+  name?: string
+  person_id?: number
+  enabled?: boolean
+}
