@@ -49,8 +49,13 @@ def test_officer_marker_moves_on_the_console(browser: Browser, base_url: str) ->
     phone = phone_context.new_page()
     phone.goto(base_url + "/m/")
     _login(phone, "officer")
+    # The phone registers itself and connects first; then the officer starts duty.
+    expect(phone.get_by_test_id("officer-connection")).to_have_attribute(
+        "data-state", "online", timeout=15_000
+    )
+    expect(phone.get_by_test_id("officer-duty-start")).to_be_enabled()
     phone.get_by_test_id("officer-duty-start").click()
-    expect(phone.get_by_test_id("officer-connection")).to_have_attribute("data-state", "online")
+    expect(phone.get_by_test_id("officer-status")).to_contain_text("在岗", timeout=15_000)
     expect(phone.get_by_test_id("officer-gps")).to_have_attribute(
         "data-quality", "good", timeout=15_000
     )
