@@ -269,13 +269,26 @@ async def test_duplicates_are_idempotent_and_old_reports_do_not_move_the_latest(
 
 async def test_a_flooding_device_is_rate_limited(running: Running) -> None:
     await _setup(running)
-    statuses = []
-    for i in range(60):
-        r = await running.client.get(
-            "/osmand", params={"id": "860001", "timestamp": T0 + i, "lat": 30.93, "lon": 108.70}
-        )
-        statuses.append(r.status_code)
-    assert statuses[:50] == [200] * 50 and 429 in statuses[50:]
+
+    def batch(n: int, offset: int) -> list[dict[str, object]]:
+        return [
+            {
+                "device_id": "860001",
+                "location": {
+                    "timestamp": (T0 + offset + i) * 1000,
+                    "coords": {"latitude": 30.93, "longitude": 108.70},
+                },
+            }
+            for i in range(n)
+        ]
+
+    # More than the burst (50) at once is refused whole, and nothing of it is stored.
+    r = await running.client.post("/osmand", json=batch(51, 0))
+    assert r.status_code == 429 and r.json()["code"] == "tracking.rate_limited"
+    assert r.headers["retry-after"] == "1"
+    assert await _positions(running) == 0
+    r = await running.client.post("/osmand", json=batch(50, 100))
+    assert r.status_code == 200 and await _positions(running) == 50
 
 
 async def test_status_changes_and_the_offline_sweeper(running: Running) -> None:
