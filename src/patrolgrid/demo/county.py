@@ -33,9 +33,10 @@ from pyproj import Transformer
 
 from patrolgrid.geo.network import Area, AreaKind, LonLat, Oneway, ParsedNetwork, Road
 from patrolgrid.geo.osm import network_from_polylines
+from patrolgrid.roads.models import GENERATED_LABEL_EN, GENERATED_LABEL_ZH
 
-DEMO_LABEL_ZH = "演示用生成路网(非真实地理数据)"
-DEMO_LABEL_EN = "Generated demo road network — not real geography"
+DEMO_LABEL_ZH = GENERATED_LABEL_ZH
+DEMO_LABEL_EN = GENERATED_LABEL_EN
 
 CENTRE_LONLAT: LonLat = (108.70, 30.93)  # county seat, 双江街道 (DOMAIN.md §6, ±1 km)
 DEFAULT_SEED = 20230724  # the date of the source article

@@ -83,6 +83,12 @@ class Area(Base):
     max_lat: Mapped[float] = mapped_column(Float)
 
 
+# What the map says over a network marked `generated` (the demo county), so nobody mistakes it
+# for real geography.
+GENERATED_LABEL_ZH = "演示用生成路网(非真实地理数据)"
+GENERATED_LABEL_EN = "Generated demo road network — not real geography"
+
+
 # ---- API schemas -----------------------------------------------------------------------------
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]

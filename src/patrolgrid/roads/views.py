@@ -15,11 +15,12 @@ from patrolgrid.core.auth import Perm, Principal, requires
 from patrolgrid.core.db import get_session
 from patrolgrid.core.errors import AppError
 from patrolgrid.core.jsonutil import JSONResponse
-from patrolgrid.demo.county import DEMO_LABEL_EN, DEMO_LABEL_ZH
 from patrolgrid.geo.routing import Router
 from patrolgrid.roads import service
 from patrolgrid.roads.graph import RoutingGraph
 from patrolgrid.roads.models import (
+    GENERATED_LABEL_EN,
+    GENERATED_LABEL_ZH,
     Label,
     MapConfig,
     NearestSegment,
@@ -122,7 +123,9 @@ async def map_config(request: Request, session: Session, _: MapReader) -> MapCon
         center=((network.min_lon + network.max_lon) / 2, (network.min_lat + network.max_lat) / 2),
         zoom=max(3.0, min(17.0, math.log2(360 / span) + 0.5)),
         bounds=(network.min_lon, network.min_lat, network.max_lon, network.max_lat),
-        network_label=Label(zh=DEMO_LABEL_ZH, en=DEMO_LABEL_EN) if network.generated else None,
+        network_label=(
+            Label(zh=GENERATED_LABEL_ZH, en=GENERATED_LABEL_EN) if network.generated else None
+        ),
         network_attribution=_attribution(network.source, network.generated),
         tile_source=tiles,
     )
