@@ -9,15 +9,16 @@ Networks:
 
 Officers and incidents are put on random segments with 10 m of GPS noise, since that is where they
 are. For each network it measures, per call: (a) snapping one point; (b) travel times from 500
-officers to one incident: as dispatch asks for them (the officers' snaps kept from when their
-positions arrived, the incident snapped in the call, seconds for all and metres for the 10
-fastest), as seconds only, and through `travel_times_to` with 501 raw points and metres for every
-officer (dispatch and the last also with a 900 s budget); (c) a one-to-one route. networkx does
-the same work on the same graph from the same snapped positions (it cannot snap, so it is given
-ours, untimed): a virtual node with the partial-segment offsets, one reverse Dijkstra, each
-officer's own partial segment, and metres only where ours computes them. As a naive baseline,
-networkx answers (b) with 500 separate one-to-one searches. Every answer compared is checked equal;
-finally our node-to-node travel times are checked against networkx's on 1,000 random pairs.
+officers to one incident: as dispatch asks for them (from snaps kept from when the incident was
+created and the officers' positions arrived: seconds for all and metres for the 10 fastest), as
+seconds only, and through `travel_times_to` with 501 raw points (all snapped in the call) and
+metres for every officer (dispatch and the last also with a 900 s budget); (c) a one-to-one route.
+networkx does the same work on the same graph from the same snapped positions (it cannot snap, so
+it is given ours, untimed): a virtual node with the partial-segment offsets, one reverse
+Dijkstra, each officer's own partial segment, and metres only where ours computes them. As a
+naive baseline, networkx answers (b) with 500 separate one-to-one searches. Every answer compared
+is checked equal; finally our node-to-node travel times are checked against networkx's on 1,000
+random pairs.
 
 Run from the repository root: `.venv/bin/python bench/routing.py` (writes its section of
 bench/RESULTS.md); `--quick` for a short run that writes nothing.
@@ -473,8 +474,10 @@ class Case:
 
     incident: LonLat
     officers: list[LonLat]
-    incident_snap: Snap  # networkx cannot snap: it is given ours, untimed
-    officer_snaps: list[Snap]  # as tracking keeps them, snapped when each position arrived
+    # Dispatch starts from kept snaps: the incident's from when it was created, the officers' from
+    # when their positions arrived. networkx, which cannot snap, is given the same.
+    incident_snap: Snap
+    officer_snaps: list[Snap]
 
 
 def same(ours: Travel | None, theirs: tuple[float, float] | None) -> bool:
@@ -579,7 +582,7 @@ class NetworkBench:
 
         def ours(case: Case) -> TravelTimes:
             return self.router.travel_seconds_to(
-                case.incident, case.officer_snaps, limit_s=limit_s, metres_for=shortlist
+                case.incident_snap, case.officer_snaps, limit_s=limit_s, metres_for=shortlist
             )
 
         def theirs(case: Case) -> tuple[list[float], dict[int, float]]:
@@ -868,10 +871,12 @@ WHAT_B_COMPUTES = [
     "partial-segment seconds), then price each officer from its own partial segment (the one or "
     "two ends it may leave by, or straight along the incident's segment when both are on it). "
     "networkx is given our snaps of the incident and the officers, untimed.",
-    f"- *dispatch, metres for {SHORTLIST}*: ours `travel_seconds_to(incident point, officer "
-    f"Snaps, metres_for={SHORTLIST})` snaps the incident (timed), reads the officers' kept snaps, "
-    f"searches with predecessors, returns seconds for all {OFFICERS} and route metres for the "
-    f"{SHORTLIST} fastest only (walking up their paths). networkx: "
+    f"- *dispatch, metres for {SHORTLIST}*: both sides start from the same kept snaps (the "
+    "incident's from when it was created, the officers' from when their positions arrived; "
+    "snapping a point costs what row (a) shows). Ours `travel_seconds_to(incident Snap, officer "
+    f"Snaps, metres_for={SHORTLIST})` reads the snaps, searches with predecessors, returns "
+    f"seconds for all {OFFICERS} and route metres for the {SHORTLIST} fastest only (walking up "
+    "their paths). networkx: "
     "`dijkstra_predecessor_and_distance` (it needs predecessors for the shortlist's metres; "
     "`single_source_dijkstra_path_length` costs the same), seconds for every officer, then metres "
     f"along the predecessor chains of the {SHORTLIST} fastest only. Same output, checked equal.",
