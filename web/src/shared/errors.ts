@@ -1,5 +1,5 @@
 import { ElMessage } from 'element-plus'
-import { ApiError, AUTH_REQUIRED, NETWORK_ERROR } from './api'
+import { ApiError, AUTH_REQUIRED, NETWORK_ERROR, fieldErrors } from './api'
 import { currentLocale, i18n } from './i18n'
 
 /** A human message for any error, in the current UI language. */
@@ -24,4 +24,22 @@ export function toastError(error: unknown): void {
   if (error instanceof ApiError && error.status === 401 && error.code === AUTH_REQUIRED) return
   if (!(error instanceof ApiError)) console.error(error)
   ElMessage({ type: 'error', message: describeError(error), grouping: true, showClose: true })
+}
+
+/**
+ * Shows a failed form save where the user will look: field errors (a 422, plus any error code in
+ * `onField`, such as a taken badge number, mapped to its field) go into `target` for the form
+ * items; anything else becomes a toast.
+ */
+export function showFormError(
+  error: unknown,
+  target: Record<string, string>,
+  onField: Record<string, string> = {},
+): void {
+  const fields = fieldErrors(error, currentLocale())
+  if (error instanceof ApiError && error.code in onField) {
+    fields[onField[error.code]] = error.localized(currentLocale()) ?? ''
+  }
+  if (Object.keys(fields).length > 0) Object.assign(target, fields)
+  else toastError(error)
 }
