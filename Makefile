@@ -12,12 +12,12 @@ WEB_SOURCES := $(shell find web/src web/index.html web/m web/public web/vite.con
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup web lint types pytest webtest e2e chromium bench clean
+.PHONY: run test setup web lint types pytest webtest e2e chromium ffmpeg bench clean
 
 run: setup web  ## set up everything and start the demo console at http://127.0.0.1:8000
 	$(BIN)/patrolgrid demo
 
-setup: $(VENV)/.installed web/node_modules/.installed
+setup: $(VENV)/.installed web/node_modules/.installed ffmpeg
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "patrolgrid needs Python 3.11 or newer"; exit 1; }
@@ -44,13 +44,13 @@ lint: $(VENV)/.installed
 types: $(VENV)/.installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed ffmpeg
 	$(BIN)/pytest -m "not e2e" -v --durations=10
 
 webtest: web/node_modules/.installed
 	cd web && npm run build && npm test
 
-e2e: $(VENV)/.installed chromium web
+e2e: $(VENV)/.installed chromium ffmpeg web
 	$(BIN)/pytest -m e2e -v
 
 bench: $(VENV)/.installed  ## benchmarks; results go to bench/RESULTS.md (not part of make test)
@@ -60,6 +60,10 @@ bench: $(VENV)/.installed  ## benchmarks; results go to bench/RESULTS.md (not pa
 chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download browsers here)
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && \
 	  $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
+
+ffmpeg:  ## Debian's ffmpeg: the demo cameras' clips are generated with it at set-up
+	@command -v ffmpeg >/dev/null || ($(SUDO) apt-get update && \
+	  $(SUDO) apt-get install -y --no-install-recommends ffmpeg fonts-noto-cjk)
 
 clean:
 	rm -rf $(VENV) web/node_modules src/patrolgrid/static var test-results

@@ -29,15 +29,11 @@ from __future__ import annotations
 import argparse
 import gc
 import math
-import os
-import platform
 import random
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,8 +41,7 @@ import networkx as nx
 import numpy as np
 import osmium
 import osmium.filter
-import scipy
-import shapely
+from _common import REPO, Run, write_section
 from pyproj import Geod
 from scipy.sparse.csgraph import dijkstra
 
@@ -54,11 +49,7 @@ from patrolgrid.geo.network import LonLat, Oneway
 from patrolgrid.geo.routing import Router, SegmentRecord, Snap, Travel, TravelTimes
 from patrolgrid.geo.speeds import speed_kmh
 
-REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-RESULTS = REPO / "bench" / "RESULTS.md"
-SECTION_START = "<!-- bench/routing.py: start -->"
-SECTION_END = "<!-- bench/routing.py: end -->"
 GEOD = Geod(ellps="WGS84")
 OFFICERS = 500
 SHORTLIST = 10  # dispatch shows distance for this many fastest officers
@@ -779,23 +770,6 @@ class NetworkBench:
 # --- reporting ------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    model = "unknown"
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    for line in lscpu.splitlines():
-        if line.startswith("Model name:"):
-            model = line.split(":", 1)[1].strip()
-    cpus = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
-    return (
-        f"{cpus} CPUs ({model}), Python {platform.python_version()}, numpy {np.__version__}, "
-        f"scipy {scipy.__version__}, shapely {shapely.__version__}, networkx {nx.__version__}"
-    )
-
-
-def load() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
-
-
 def table(rows: Sequence[Row]) -> list[str]:
     lines = [
         "| network | query | ours: wall median / p99 ms (n) | ours: CPU median / p99 ms "
@@ -816,23 +790,6 @@ def table(rows: Sequence[Row]) -> list[str]:
             f"| {ratio} | {row.networkx_does} |"
         )
     return lines
-
-
-def write_section(body: list[str]) -> None:
-    if RESULTS.exists():
-        text = RESULTS.read_text(encoding="utf-8")
-    else:
-        text = (
-            "# Benchmark results\n\nRecorded by the scripts in `bench/` (see `bench/README.md`); "
-            "each script rewrites only its own section.\n"
-        )
-    section = "\n".join([SECTION_START, *body, SECTION_END])
-    if SECTION_START in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + section + rest.split(SECTION_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 def ratio_of(row: Row, *, cpu: bool = False) -> float:
@@ -895,8 +852,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Routing benchmark: our Router against networkx.")
     parser.add_argument("--quick", action="store_true", help="few samples; write nothing")
     args = parser.parse_args()
-    started = datetime.now(UTC)
-    load_before = load()
+    run = Run.begin()
     benches = [
         NetworkBench(
             "Helsinki (OSM)", read_osm(SHARED_DATA / "osm" / "Helsinki.osm.pbf"), args.quick, 1
@@ -910,10 +866,10 @@ def main() -> None:
     body = [
         "## Routing (`bench/routing.py`)",
         "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; load average (1/5/15 min) {load_before} before, "
-        f"{load()} after",
-        f"- Machine: {machine()}",
-        "- Command: `.venv/bin/python bench/routing.py`",
+        *run.header(
+            ".venv/bin/python bench/routing.py",
+            libraries=["numpy", "scipy", "shapely", "networkx"],
+        ),
         f"- Per call, median / p99 (sample count), after {WARM_UP} untimed warm-up calls on each "
         "side: wall time, and the CPU time of the calling thread (where both sides do all their "
         "work; it leaves out time other processes hold the CPU, so it is the steadier measure on a "
@@ -936,8 +892,8 @@ def main() -> None:
     ]
     print("\n".join(body))
     if not args.quick:
-        write_section(body)
-        print(f"\nwrote {RESULTS.relative_to(REPO)}")
+        written = write_section("routing.py", body)
+        print(f"\nwrote {written.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,21 @@ drives it from separate processes (this script re-run with `--role ...`):
   evenly over the second; 20 console WebSockets (a commander's API tokens, in a third process)
   subscribed to `tracking`. Each report's `timestamp` is the load process's wall clock when it
   wrote the request (both processes share the clock); latency = console receive time (taken when
-  the bytes arrive) - that timestamp, over every position event every console received.
+  the bytes arrive) - that timestamp, over every position event every console received (the
+  server sends several messages to a frame, `{"type": "batch", "messages": [...]}`: each counts
+  as arriving with its frame).
+
+The whole measurement is made `--runs` times (3 by default), each on a fresh database and server;
+RESULTS.md gets each measure's best run with every run's value beside it, and the targets judged
+on every run, since the machine is shared and moves the numbers.
 
 The load generator is a minimal asyncio raw-socket HTTP/1.1 keep-alive and WebSocket client
 (uvloop), so that the client costs as little CPU as possible on a small machine.
 
 Run from the repository root: `.venv/bin/python bench/tracking.py` (SQLite; writes its section of
 bench/RESULTS.md), `--postgresql` to add PostgreSQL at 127.0.0.1:5432 (trust auth; a temporary
-database is created and dropped), `--quick` for a short run that writes nothing.
+database is created and dropped), `--runs N` for another number of runs, `--quick` for one short
+run that writes nothing.
 """
 
 from __future__ import annotations
@@ -33,11 +40,11 @@ import argparse
 import asyncio
 import base64
 import collections
+import contextlib
 import datetime as dt
 import json
 import math
 import os
-import platform
 import random
 import resource
 import shutil
@@ -57,11 +64,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from _common import REPO, Run, load_average, write_section
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "RESULTS.md"
-SECTION_START = "<!-- bench/tracking.py: start -->"
-SECTION_END = "<!-- bench/tracking.py: end -->"
 SECRET = "bench-tracking-secret-key-0123456789abcdef"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PEOPLE = 5000
@@ -74,16 +78,26 @@ FINDINGS = [
     "waited a little longer each second: the throttle-delay measurement above gave p50 214 / "
     "p99 298 ms after 40 s, growing ~5 ms a second towards a full second. It now waits on a "
     "timer and lets a person's events be 0.95 s apart.",
-    "Where the server's CPU goes at 1,000 devices @ 1 Hz with 20 consoles, reports to "
+    "Where the server's CPU went at 1,000 devices @ 1 Hz with 20 consoles, reports to "
     "`/osmand` (py-spy --gil, 2026-11-26): FastAPI/Starlette request handling ~50% (routing "
     "through the ~40 routes ahead of `/osmand`, middleware, query parsing); sending events to "
     "the consoles ~35%, of which ~28% is `transport.write` itself, one send() per event per "
-    "console; the ingest proper (parse, group commit, SQL) ~10%. The server runs at ~100% of "
-    "one core there, so queues, not code, make the latency; the OsmAnd port (a bare Starlette "
-    "app) saves most of the first part.",
+    "console; the ingest proper (parse, group commit, SQL) ~10%.",
+    "What changed (2026-11-27): (a) `/osmand` is a plain Starlette route placed ahead of "
+    "FastAPI's routes, with a bare ASGI endpoint (no dependency solving, Request or Response "
+    "objects); in-process, with the ingest stubbed out, a report cost ~94 µs through FastAPI's "
+    "route and ~18 µs through the plain route (~13 µs on the OsmAnd port's bare app); (b) each "
+    'console gets at most one WebSocket frame per 50 ms (`{"type": "batch", '
+    '"messages": [...]}`; alarms and replies at once) instead of one per event: ~12-40 frames '
+    "a second per console instead of ~1,000-5,000; (c) the console's snapshot reads columns "
+    "instead of ORM objects and pydantic models: ~25 ms of the event loop's CPU per console "
+    "subscribing with 5,000 people, was ~150 ms. Where the CPU goes now at 1,000 devices (py-spy, "
+    "2026-11-27, a busy machine): uvicorn and the ASGI middleware ~14%, the endpoint and "
+    "ingest ~10%, the group commit's SQL ~17% on the event loop plus ~22% in the SQLite "
+    "thread (each of the ~6 statements per batch is several thread hand-offs), sending frames "
+    "~8% (zlib for permessage-deflate about half of that); the rest is the event loop itself.",
 ]
 GIVE_UP = 5.0  # seconds behind schedule after which the paced load skips a report
-EVENT_PREFIX = b'{"type":"event","topic":"tracking","event":"position",'
 TRACCAR = "Traccar (Java/Netty): 8k messages/s or more with 30k devices, demo server 4 cores / 7 GB"
 
 
@@ -236,6 +250,16 @@ class WsConn(asyncio.Protocol):
 
     def send(self, message: dict[str, Any]) -> None:
         self._frame(0x81, orjson.dumps(message))
+
+
+def messages_of(payload: bytes) -> list[dict[str, Any]]:
+    """The messages of one text frame from the server: the frame itself, or each message of a
+    batch frame (`{"type": "batch", "messages": [...]}`)."""
+    frame = orjson.loads(payload)
+    if frame.get("type") == "batch":
+        messages: list[dict[str, Any]] = frame["messages"]
+        return messages
+    return [frame]
 
 
 async def ws_connect(
@@ -427,29 +451,32 @@ async def role_ws_ingest(spec: dict[str, Any]) -> dict[str, Any]:
         )
 
     seqs: dict[int, int] = {}
+    answered = asyncio.Event()  # set once every position sent after the stop is answered
 
     def handler(index: int) -> Callable[[WsConn, bytes, float], None]:
         def on_message(conn: WsConn, payload: bytes, arrived: float) -> None:
-            message = orjson.loads(payload)
-            kind = message.get("type")
-            if kind == "ping":
-                conn.send({"type": "pong"})
-                return
-            if kind not in ("ack", "error") or message.get("id") is None:
-                return
-            began = sent_at.pop((index, message["id"]), None)
-            if kind == "ack":
-                if phase["measuring"]:
-                    acks["measured"] += 1
-                    if began is not None:
-                        rtts.append(arrived - began)
-                else:
-                    acks["warmup"] += 1
-            elif phase["measuring"]:
-                errors[message.get("code", "?")] += 1
-            if not phase["stopped"]:
-                seqs[index] += 1
-                send(conn, index, seqs[index])
+            for message in messages_of(payload):
+                kind = message.get("type")
+                if kind == "ping":
+                    conn.send({"type": "pong"})
+                    continue
+                if kind not in ("ack", "error") or message.get("id") is None:
+                    continue
+                began = sent_at.pop((index, message["id"]), None)
+                if kind == "ack":
+                    if phase["measuring"]:
+                        acks["measured"] += 1
+                        if began is not None:
+                            rtts.append(arrived - began)
+                    else:
+                        acks["warmup"] += 1
+                elif phase["measuring"]:
+                    errors[message.get("code", "?")] += 1
+                if not phase["stopped"]:
+                    seqs[index] += 1
+                    send(conn, index, seqs[index])
+                elif not sent_at:
+                    answered.set()
 
         return on_message
 
@@ -473,7 +500,11 @@ async def role_ws_ingest(spec: dict[str, Any]) -> dict[str, Any]:
     await asyncio.sleep(spec["seconds"])
     phase["measuring"] = False
     phase["stopped"] = True
-    await asyncio.sleep(3.0)  # let the last acks arrive (their positions are stored)
+    # Every position sent gets its answer before the connections close: one still in flight
+    # would be stored but not counted as acknowledged.
+    if sent_at:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(answered.wait(), 60.0)
     for conn in conns:
         assert conn.transport is not None
         conn.transport.close()
@@ -554,39 +585,38 @@ async def role_paced(spec: dict[str, Any]) -> dict[str, Any]:
 async def role_consoles(spec: dict[str, Any]) -> dict[str, Any]:
     """Console WebSockets subscribed to `tracking`; prints READY once every snapshot is in,
     records every position event until a `STOP <from> <to>` line arrives on stdin."""
-    stamps: dict[bytes, float] = {}
+    stamps: dict[str, float] = {}
     records: list[tuple[array[float], array[float]]] = []
     lagged = {"messages": 0, "dropped": 0}
     snapshots: list[int] = []
+
+    frames = {"frames": 0, "messages": 0}
 
     def handler(mine: tuple[array[float], array[float]]) -> Callable[[WsConn, bytes, float], None]:
         sent, latency = mine
 
         def on_message(conn: WsConn, payload: bytes, arrived: float) -> None:
-            # Position events are most of the traffic: read just the timestamp, cheaply, so
-            # that the consoles take as little CPU from the server as possible.
-            if payload.startswith(EVENT_PREFIX):
-                at = payload.find(b'"ts":"', 60)
-                if at < 0:
-                    return
-                ts = payload[at + 6 : payload.index(b'"', at + 6)]
-                sent_at = stamps.get(ts)
-                if sent_at is None:
-                    sent_at = stamps[ts] = dt.datetime.fromisoformat(ts.decode()).timestamp()
-                sent.append(sent_at)
-                latency.append(arrived - sent_at)
-                return
-            message = orjson.loads(payload)
-            kind = message.get("type")
-            if kind == "event":
-                return
-            elif kind == "snapshot":
-                snapshots.append(len(message["data"]["items"]))
-            elif kind == "lagged":
-                lagged["messages"] += 1
-                lagged["dropped"] += int(message.get("dropped", 0))
-            elif kind == "ping":
-                conn.send({"type": "pong"})
+            messages = messages_of(payload)
+            frames["frames"] += 1
+            frames["messages"] += len(messages)
+            for message in messages:
+                kind = message.get("type")
+                if kind == "event":
+                    if message.get("event") != "position":
+                        continue
+                    ts = message["data"]["ts"]
+                    sent_at = stamps.get(ts)
+                    if sent_at is None:
+                        sent_at = stamps[ts] = dt.datetime.fromisoformat(ts).timestamp()
+                    sent.append(sent_at)
+                    latency.append(arrived - sent_at)
+                elif kind == "snapshot":
+                    snapshots.append(len(message["data"]["items"]))
+                elif kind == "lagged":
+                    lagged["messages"] += 1
+                    lagged["dropped"] += int(message.get("dropped", 0))
+                elif kind == "ping":
+                    conn.send({"type": "pong"})
 
         return on_message
 
@@ -603,8 +633,11 @@ async def role_consoles(spec: dict[str, Any]) -> dict[str, Any]:
         await asyncio.sleep(0.05)
     print("READY", flush=True)
     cpu, began = cpu_seconds(), time.time()
+    frames["frames"] = frames["messages"] = 0
     line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     busy = (cpu_seconds() - cpu) / (time.time() - began)
+    per_second = frames["frames"] / len(conns) / (time.time() - began)
+    per_frame = frames["messages"] / max(1, frames["frames"])
     _, low, high = line.split()
     window = (float(low), float(high))
     latencies: list[float] = []
@@ -631,6 +664,8 @@ async def role_consoles(spec: dict[str, Any]) -> dict[str, Any]:
         "deflate": all(conn.deflate for conn in conns),
         "snapshot_people": snapshots[0] if snapshots else 0,
         "client_cpu": busy,
+        "frames_per_second": per_second,
+        "messages_per_frame": per_frame,
     }
 
 
@@ -885,22 +920,28 @@ def result_of(proc: subprocess.Popen[str]) -> dict[str, Any]:
     raise SystemExit(f"load process failed (exit {proc.returncode})")
 
 
-def load() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
-
-
 @dataclass
 class Row:
+    """One measurement of one run. Runs are compared on `value` (positions/s, or p99 ms)."""
+
     backend: str
     measure: str
+    value: float
+    higher_is_better: bool
     result: str
     detail: str
+    target: str | None = None  # "ingest" (≥ 5,000/s) or "p99" (< 250 ms at 1,000 devices)
 
 
 def ingest_phase(
-    server: Server, label: str, role: str, spec: dict[str, Any], rows: list[Row]
+    server: Server,
+    label: str,
+    role: str,
+    spec: dict[str, Any],
+    rows: list[Row],
+    target: str | None = None,
 ) -> float:
-    before_load = load()
+    before_load = load_average()
     stored = positions_now(server.backend.url)
     cpu, waited, pressure = server.cpu(), server.waited(), cpu_pressure()
     began = time.time()
@@ -933,7 +974,8 @@ def ingest_phase(
         f"the time), load generator {result['client_cpu']:.0%}; machine CPU pressure "
         f"{contended:.0%}, load avg before {before_load}"
     )
-    rows.append(Row(server.backend.name, label, f"**{rate:,.0f} positions/s**", detail))
+    result = f"**{rate:,.0f} positions/s**"
+    rows.append(Row(server.backend.name, label, rate, True, result, detail, target))
     print(f"{server.backend.name:10} {label:55} {rate:9,.0f} positions/s  {detail}", flush=True)
     return rate
 
@@ -946,8 +988,9 @@ def latency_phase(
     deflate: bool = True,
     period: float = 1.0,
     osmand_port: bool = False,
+    target: str | None = None,
 ) -> dict[str, Any]:
-    before_load = load()
+    before_load = load_average()
     consoles = spawn(
         "consoles",
         {"port": server.port, "tokens": server.backend.console_tokens, "deflate": deflate},
@@ -1009,6 +1052,8 @@ def latency_phase(
         f"(per console {seen['per_console_min']:,}–{seen['per_console_max']:,}; the rest "
         f"coalesced by the 1/s/person throttle or per-client queue); lagged notices "
         f"{seen['lagged']['messages']} (dropped {seen['lagged']['dropped']:,}); "
+        f"each console got {seen['frames_per_second']:.0f} frames/s "
+        f"({seen['messages_per_frame']:.1f} messages per frame); "
         f"HTTP round trip p50 {paced['rtt_p50_ms']:.1f} / p99 {paced['rtt_p99_ms']:.1f} ms; "
         f"send lag behind schedule p99 {paced['send_lag_p99_ms']:.1f} ms; "
         f"server CPU {busy:.0%} of a core (event loop waited for a CPU {starved:.0%} of the "
@@ -1016,7 +1061,7 @@ def latency_phase(
         f"consoles negotiated permessage-deflate: {seen['deflate']}; machine CPU pressure "
         f"{contended:.0%}, load avg before {before_load}"
     )
-    rows.append(Row(server.backend.name, label, result, detail))
+    rows.append(Row(server.backend.name, label, seen["p99_ms"], False, result, detail, target))
     print(f"{server.backend.name:10} {label:55} {result}  {detail}", flush=True)
     return seen
 
@@ -1067,7 +1112,16 @@ def throttle_phase(seconds: float, rows: list[Row]) -> None:
         f"its event over the last {seconds / 2:.0f} s ({len(delays):,} events); the part of "
         "arrival → console that the 1/s/person throttle adds"
     )
-    rows.append(Row("—", "throttle delay, 1,000 people @ 1 Hz", result, detail))
+    rows.append(
+        Row(
+            "—",
+            "throttle delay, 1,000 people @ 1 Hz",
+            percentile(delays, 99),
+            False,
+            result,
+            detail,
+        )
+    )
     print(f"{'—':10} {'throttle delay':55} {result}  {detail}", flush=True)
 
 
@@ -1075,23 +1129,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
-
-
-def machine() -> str:
-    import sqlalchemy
-    import uvicorn
-
-    model = "unknown"
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    for line in lscpu.splitlines():
-        if line.startswith("Model name:"):
-            model = line.split(":", 1)[1].strip()
-    cpus = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
-    return (
-        f"{cpus} CPUs ({model}), Python {platform.python_version()}, "
-        f"uvicorn {uvicorn.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
 
 
 def run_backend(name: str, quick: bool, rows: list[Row], notes: list[str]) -> None:
@@ -1107,23 +1144,23 @@ def run_backend(name: str, quick: bool, rows: list[Row], notes: list[str]) -> No
         server = Server(backend, free_port(), free_port())
         seconds = 3.0 if quick else 10.0
         http = {"connections": 64, "warmup": 2.0, "seconds": seconds}
-        ingest: dict[str, float] = {}
         for path, where_ in (("/osmand", "`/osmand`"), ("/", "`/` on the OsmAnd port")):
-            ingest[f"single GETs to {where_}"] = ingest_phase(
+            ingest_phase(
                 server,
                 f"ingest: OsmAnd HTTP GET {where_}, 1 position per request",
                 "http",
                 {"devices": PEOPLE, "batch": 1, "path": path, **http},
                 rows,
+                target="ingest" if path == "/osmand" else None,
             )
-        ingest["batches of 10 to `/osmand`"] = ingest_phase(
+        ingest_phase(
             server,
             "ingest: Traccar Client HTTP POST `/osmand`, JSON array of 10 (batched)",
             "http",
             {"devices": PEOPLE, "batch": 10, "path": "/osmand", **http},
             rows,
         )
-        ingest["the app WebSocket"] = ingest_phase(
+        ingest_phase(
             server,
             "ingest: app WebSocket `position` + ack",
             "ws-ingest",
@@ -1134,33 +1171,18 @@ def run_backend(name: str, quick: bool, rows: list[Row], notes: list[str]) -> No
                 "seconds": seconds,
             },
             rows,
+            target="ingest",
         )
         latency_seconds = 8.0 if quick else 30.0
-        p99 = {"`/osmand`": latency_phase(server, 1000, latency_seconds, rows)["p99_ms"]}
+        latency_phase(server, 1000, latency_seconds, rows, target="p99")
         if not quick:
-            # What compressing every event for every console costs, and what FastAPI's
-            # routing and middleware cost per report (the OsmAnd port is a bare Starlette app).
+            # What compressing the frames for every console costs, and what serving the
+            # reports on the OsmAnd port (its own bare Starlette app) changes.
             latency_phase(server, 1000, latency_seconds, rows, deflate=False)
-            p99["the OsmAnd port"] = latency_phase(
-                server, 1000, latency_seconds, rows, osmand_port=True
-            )["p99_ms"]
+            latency_phase(server, 1000, latency_seconds, rows, osmand_port=True, target="p99")
         latency_phase(server, 5000, latency_seconds, rows)
         if not quick:
             latency_phase(server, 5000, latency_seconds, rows, osmand_port=True)
-        met = [f"{how} ({rate:,.0f}/s)" for how, rate in ingest.items() if rate >= 5000]
-        missed = [f"{how} ({rate:,.0f}/s)" for how, rate in ingest.items() if rate < 5000]
-        notes.append(
-            f"{name}, target ≥ 5,000 positions/s ingest on one worker: "
-            + (f"met by {', '.join(met)}" if met else "NOT met")
-            + (f"; not by {', '.join(missed)}" if missed else "")
-        )
-        notes.append(
-            f"{name}, target p99 arrival → console < 250 ms at 1,000 devices @ 1 Hz: "
-            + "; ".join(
-                f"{'met' if value < 250 else 'NOT met'} with reports to {how} (p99 {value:.0f} ms)"
-                for how, value in p99.items()
-            )
-        )
     finally:
         if server is not None:
             server.stop()
@@ -1176,59 +1198,134 @@ def run_backend(name: str, quick: bool, rows: list[Row], notes: list[str]) -> No
         shutil.rmtree(backend.tmp, ignore_errors=True)
 
 
-def write_section(body: list[str]) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    section = "\n".join([SECTION_START, *body, SECTION_END])
-    if SECTION_START in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + section + rest.split(SECTION_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+def best_of(runs: list[list[Row]]) -> list[tuple[Row, list[float]]]:
+    """Each measure's best run (highest rate, lowest p99) with every run's value, in the order
+    the measures were taken."""
+    values: dict[tuple[str, str], list[Row]] = {}
+    for rows in runs:
+        for row in rows:
+            values.setdefault((row.backend, row.measure), []).append(row)
+    merged = []
+    for same in values.values():
+        pick = max if same[0].higher_is_better else min
+        best = pick(same, key=lambda row: row.value)
+        merged.append((best, [row.value for row in same]))
+    return merged
+
+
+def spread(best: Row, values: list[float]) -> str:
+    if len(values) == 1:
+        return ""
+    unit = " positions/s" if best.higher_is_better else " ms p99"
+    low, high = min(values), max(values)
+    return (
+        f" <br>best of {len(values)} runs; all: "
+        + ", ".join(f"{v:,.0f}" for v in values)
+        + f" (range {low:,.0f}–{high:,.0f}{unit})"
+    )
+
+
+def verdicts(runs: list[list[Row]], backends: list[str]) -> list[str]:
+    """The issue's targets, judged on every run, not only the best."""
+    lines = []
+    for backend in backends:
+        for target, goal in (
+            ("ingest", "≥ 5,000 positions/s ingest on one worker"),
+            ("p99", "p99 arrival → console < 250 ms at 1,000 devices @ 1 Hz"),
+        ):
+            measures = list(
+                dict.fromkeys(
+                    row.measure
+                    for rows in runs
+                    for row in rows
+                    if row.backend == backend and row.target == target
+                )
+            )
+            parts = []
+            for measure in measures:
+                values = [
+                    row.value
+                    for rows in runs
+                    for row in rows
+                    if row.backend == backend and row.measure == measure
+                ]
+                met = sum((v >= 5000) if target == "ingest" else (v < 250) for v in values)
+                shown = ", ".join(
+                    f"{v:,.0f}" + ("/s" if target == "ingest" else " ms") for v in values
+                )
+                parts.append(f"{measure}: met in {met} of {len(values)} runs ({shown})")
+            lines.append(f"{backend}, target {goal}: " + "; ".join(parts))
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Tracking ingest and real-time benchmark.")
-    parser.add_argument("--quick", action="store_true", help="short runs; write nothing")
+    parser.add_argument("--quick", action="store_true", help="one short run; write nothing")
     parser.add_argument("--postgresql", action="store_true", help="also run on PostgreSQL")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="whole runs, each on a fresh database and server"
+    )
     parser.add_argument("--role", choices=sorted(ROLES), help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
         run_role(args.role, args.spec)
         return
-    started = dt.datetime.now(dt.UTC)
-    load_before = load()
-    rows: list[Row] = []
+    run = Run.begin()
+    runs = 1 if args.quick else max(1, args.runs)
+    backends = ["sqlite", "postgresql"] if args.postgresql else ["sqlite"]
+    results: list[list[Row]] = []
     notes: list[str] = []
-    throttle_phase(10.0 if args.quick else 40.0, rows)
-    for name in ["sqlite", "postgresql"] if args.postgresql else ["sqlite"]:
-        run_backend(name, args.quick, rows, notes)
-    command = ".venv/bin/python bench/tracking.py" + (" --postgresql" if args.postgresql else "")
+    for number in range(runs):
+        print(f"-- run {number + 1} of {runs} (load average {load_average()})", flush=True)
+        rows: list[Row] = []
+        throttle_phase(10.0 if args.quick else 40.0, rows)
+        for name in backends:
+            try:
+                run_backend(name, args.quick, rows, notes if number == 0 else [])
+            except SystemExit as failed:
+                # A failed check (e.g. stored ≠ acknowledged) is reported, and the runs that
+                # did complete are still recorded.
+                print(f"run {number + 1}, {name}: {failed}", flush=True)
+                notes.append(f"run {number + 1} of {runs}, {name}: STOPPED: {failed}")
+        results.append(rows)
+    command = ".venv/bin/python bench/tracking.py"
+    if args.postgresql:
+        command += " --postgresql"
+    if runs != 3:
+        command += f" --runs {runs}"
     body = [
         "## Tracking ingest and real time (`bench/tracking.py`)",
         "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; load average (1/5/15 min) {load_before} before, "
-        f"{load()} after",
-        f"- Machine: {machine()}",
-        f"- Command: `{command}`",
+        *run.header(
+            command, libraries=["uvicorn", "SQLAlchemy"], extra=[f"SQLite {sqlite3.sqlite_version}"]
+        ),
         "- Server: `python -m patrolgrid serve` as shipped (one uvicorn worker, uvloop + "
         "httptools, access log on), fresh database, started by the benchmark; load from separate "
         "processes (raw asyncio HTTP/1.1 keep-alive and WebSocket clients on uvloop).",
+        f"- Runs: {runs}, each on a fresh database and server, one after the other; the machine "
+        "is shared (other people's tests and builds run on its 2 CPUs), so each row shows the "
+        "best run, with every run's value and their range under it; the details are the best "
+        "run's. The targets below are judged on every run.",
         "",
         "| database | measure | result | details |",
         "|---|---|---|---|",
-        *(f"| {r.backend} | {r.measure} | {r.result} | {r.detail} |" for r in rows),
+        *(
+            f"| {best.backend} | {best.measure} | {best.result}{spread(best, values)} "
+            f"| {best.detail} |"
+            for best, values in best_of(results)
+        ),
         f"| reference | {TRACCAR} | 8,000 messages/s | traccar#1744, #619 "
         "(published figure, not measured here) |",
         "",
+        *(f"- {line}" for line in verdicts(results, backends)),
         *(f"- {note}" for note in notes),
         *(f"- {note}" for note in FINDINGS),
     ]
     print("\n".join(body))
     if not args.quick:
-        write_section(body)
-        print(f"\nwrote {RESULTS.relative_to(REPO)}")
+        written = write_section("tracking.py", body)
+        print(f"\nwrote {written.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ export default defineConfig({
               test: /[\\/]node_modules[\\/](maplibre-gl|@maplibre)[\\/]/,
               priority: 30,
             },
+            // hls.js, loaded by the first HLS camera tile (camera wall, map camera card).
+            { name: 'hls', test: /[\\/]node_modules[\\/]hls\.js[\\/]/, priority: 30 },
             {
               name: 'vue',
               test: /[\\/]node_modules[\\/](vue|@vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/,
@@ -79,12 +81,14 @@ export default defineConfig({
     proxy: {
       '/api': { target: backend, changeOrigin: false },
       '/ws': { target: backend, ws: true, changeOrigin: false },
+      '/media': { target: backend, changeOrigin: false },
     },
   },
   preview: {
     proxy: {
       '/api': { target: backend, changeOrigin: false },
       '/ws': { target: backend, ws: true, changeOrigin: false },
+      '/media': { target: backend, changeOrigin: false },
     },
   },
   test: {

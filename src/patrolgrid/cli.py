@@ -1,4 +1,5 @@
-"""Command line: `patrolgrid serve | migrate | create-user | import-people | demo`."""
+"""Command line: `patrolgrid serve | migrate | create-user | import-people | import-osm | demo |
+demo-media`."""
 
 from __future__ import annotations
 
@@ -217,6 +218,7 @@ def demo(
     loaded = _run_with_db(load_demo)
     settings = get_settings()
     console.print("[green]demo loaded[/green]" if loaded else "demo already loaded")
+    _make_demo_media(settings, force=False)
     table = Table("用户名 username", "角色 role", "密码 password", title="演示账号 demo logins")
     for username, _name, role, _badge in data.USERS:
         table.add_row(username, role.value, data.DEMO_PASSWORD)
@@ -228,6 +230,40 @@ def demo(
             os.environ["PATROLGRID_SIMULATE"] = "1"
             get_settings.cache_clear()
         _serve(get_settings(), host, port)
+
+
+@app.command("demo-media")
+def demo_media(
+    force: Annotated[bool, typer.Option(help="Make every clip again")] = False,
+) -> None:
+    """Generate the demo cameras' looping video clips with ffmpeg into the media folder
+    (served at /media/); clips that are already up to date are kept."""
+    if not _make_demo_media(get_settings(), force=force):
+        raise typer.Exit(code=1)
+
+
+def _make_demo_media(settings: Settings, *, force: bool) -> bool:
+    from patrolgrid.demo.cameras import demo_clips
+    from patrolgrid.demo.media import generate
+
+    folder = settings.resolved_media_dir
+    with console.status("生成演示视频 generating demo camera clips…"):
+        result = generate(folder, demo_clips(), force=force)
+    if result.skipped_reason:
+        console.print(
+            f"[yellow]demo camera clips not generated ({result.skipped_reason})[/yellow]: the "
+            "camera wall shows 无信号 / no signal. Install ffmpeg (`make ffmpeg`) and run "
+            "`patrolgrid demo-media`."
+        )
+        return False
+    for code, error in result.failed.items():
+        console.print(f"[red]clip {code} failed[/red]: {error}")
+    console.print(
+        f"demo camera clips in {folder / 'cameras'}: {len(result.made)} made, "
+        f"{len(result.current)} up to date"
+        + (f", {len(result.failed)} failed" if result.failed else "")
+    )
+    return not result.failed
 
 
 if __name__ == "__main__":

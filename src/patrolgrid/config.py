@@ -10,7 +10,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -45,6 +45,22 @@ class Settings(BaseSettings):
     ws_idle_timeout_seconds: float = Field(60.0, gt=0)
     tracking_offline_after_seconds: int = Field(300, ge=10, le=24 * 3600)
     tracking_sweep_seconds: float = Field(30.0, gt=0)
+    # A dispatch not accepted within this time alerts the console, which offers the next officer.
+    dispatch_accept_timeout_seconds: float = Field(60.0, ge=1, le=3600)
+    dispatch_sweep_seconds: float = Field(2.0, gt=0)
+    # An officer on the way who comes this close to the scene has arrived (到场) by themselves.
+    dispatch_arrive_radius_m: float = Field(50.0, ge=5, le=1000)
+    # An SOS reaches the phones of everyone on duty this close by road (and their squadron).
+    sos_nearby_seconds: float = Field(600.0, ge=30, le=7200)
+    # Not acknowledged this long after it was raised: escalate (commanders, leaders, SMS).
+    sos_escalate_after_seconds: float = Field(30.0, ge=1, le=3600)
+    sos_sweep_seconds: float = Field(2.0, gt=0)
+    # Who gets the escalation SMS; empty: the mobiles of people linked to `leader` accounts.
+    duty_leader_mobile: str = Field("", pattern=r"^(\+?\d{5,20})?$")
+    # STUN/TURN servers for the browsers' WebRTC (coturn in production), e.g.
+    # [{"urls": "turn:turn.example:3478", "username": "u", "credential": "p"}]; none on a LAN.
+    webrtc_ice_servers: list[dict[str, Any]] = Field(default_factory=list)
+    sms_provider: Literal["log"] = "log"
     # Also serve the OsmAnd protocol at / on this port (Traccar Client's default is 5055).
     osmand_port: int | None = Field(None, ge=1, le=65535)
     # Run the demo simulator (moving officers, going offline) while serving.
@@ -57,6 +73,9 @@ class Settings(BaseSettings):
     map_tile_attribution: str = ""
     map_tile_size: int = Field(256, ge=64, le=1024)
     map_tile_max_zoom: int = Field(19, ge=1, le=24)
+    # Video files served at /media/ to signed-in camera viewers (the demo's generated clips);
+    # empty: data_dir/media.
+    media_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -92,6 +111,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'patrolgrid.db').resolve()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return (self.media_dir or self.data_dir / "media").resolve()
 
     def ensure_secret_key(self) -> str:
         """Return the secret key, generating and storing one in data_dir on first run."""

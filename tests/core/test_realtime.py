@@ -4,9 +4,11 @@ messages, heartbeats, and a slow client that does not delay a fast one (over rea
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import socket
 import time
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,7 +25,7 @@ from patrolgrid.core.auth import Role
 from patrolgrid.core.auth import flows as auth_flows
 from patrolgrid.core.auth.models import UserCreate
 from patrolgrid.core.bus import Event
-from patrolgrid.core.realtime import Hub, OutboundQueue
+from patrolgrid.core.realtime import Hub, OutboundQueue, batch_frame
 
 # ---- the queue on its own -------------------------------------------------------------------
 
@@ -73,6 +75,60 @@ async def test_coalescing_keeps_a_critical_flag() -> None:
     queue.put("m1")
     queue.put("m2")
     assert "sos-v2" in await _drain(queue)
+
+
+async def test_take_gives_queued_messages_in_order_after_a_lagged_notice() -> None:
+    queue = OutboundQueue(3)
+    for text in ("m1", "m2", "m3", "m4"):  # full: m1 goes
+        queue.put(text)
+    lagged = orjson.dumps({"type": "lagged", "dropped": 1}).decode()
+    assert queue.take() == [lagged, "m2", "m3", "m4"]
+    queue.put("m5")
+    assert queue.take() == ["m5"]  # told once
+    assert len(queue) == 0
+
+
+async def test_take_keeps_frames_within_their_limits() -> None:
+    queue = OutboundQueue(100)
+    for i in range(10):
+        queue.put(f"m{i}")
+    assert queue.take(max_messages=4) == ["m0", "m1", "m2", "m3"]
+    assert queue.take(max_chars=5) == ["m4", "m5"]  # 2 + 2 chars; a third would pass 5
+    queue.put("x" * 50)
+    assert queue.take(max_chars=5) == ["m6", "m7"]
+    assert queue.take(max_chars=5) == ["m8", "m9"]
+    assert queue.take(max_chars=5) == ["x" * 50]  # alone, even over the limit
+
+
+async def test_critical_or_half_full_queue_is_urgent() -> None:
+    queue = OutboundQueue(8)
+    queue.put("m1")
+    assert not queue.urgent
+    queue.put("sos", key="alarm:1", critical=True)
+    assert queue.urgent
+    queue.take()
+    assert not queue.urgent
+    queue.put("pos", key="p:1")
+    queue.put("sos2", key="p:1", critical=True)  # an update made critical
+    assert queue.urgent
+    queue.take()
+    for i in range(4):
+        assert not queue.urgent
+        queue.put(f"m{i}")
+    assert queue.urgent  # half full: waiting for the window could drop messages
+    waiting = asyncio.create_task(queue.wait_urgent())
+    await asyncio.sleep(0)
+    assert waiting.done()
+
+
+def test_a_batch_frame_holds_the_messages_as_they_were_encoded() -> None:
+    one = orjson.dumps({"type": "event", "n": 1}).decode()
+    two = orjson.dumps({"type": "event", "n": 2}).decode()
+    assert batch_frame([one]) == one
+    assert orjson.loads(batch_frame([one, two])) == {
+        "type": "batch",
+        "messages": [{"type": "event", "n": 1}, {"type": "event", "n": 2}],
+    }
 
 
 # ---- over real sockets ----------------------------------------------------------------------
@@ -126,12 +182,35 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
     await task
 
 
+def unpack(frame: str | bytes) -> list[dict]:  # type: ignore[type-arg]
+    """The messages of one frame: itself, or each message of a batch frame."""
+    message = orjson.loads(frame)
+    if message["type"] == "batch":
+        assert len(message["messages"]) > 1  # a lone message is sent as itself
+        return message["messages"]  # type: ignore[no-any-return]
+    return [message]
+
+
+# Messages already received in a batch frame but not yet read, per connection.
+_unread: weakref.WeakKeyDictionary[ClientConnection, collections.deque[dict]] = (  # type: ignore[type-arg]
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _recv(ws: ClientConnection, within: float = 5) -> dict:  # type: ignore[type-arg]
+    """The next message, whether it came alone or in a batch frame."""
+    unread = _unread.setdefault(ws, collections.deque())
+    while not unread:
+        unread.extend(unpack(await asyncio.wait_for(ws.recv(), within)))
+    return unread.popleft()
+
+
 async def _next(ws: ClientConnection, kind: str, within: float = 5) -> dict:  # type: ignore[type-arg]
     deadline = time.monotonic() + within
     while True:
-        message = orjson.loads(await asyncio.wait_for(ws.recv(), deadline - time.monotonic()))
+        message = await _recv(ws, deadline - time.monotonic())
         if message["type"] == kind:
-            return message  # type: ignore[no-any-return]
+            return message
 
 
 async def _subscribe(ws: ClientConnection, *topics: str) -> None:
@@ -211,7 +290,7 @@ async def test_slow_client_does_not_delay_a_fast_one(server: Server) -> None:
         async def reader() -> None:
             nonlocal received, fast_lagged
             while received < total + 1:
-                message = orjson.loads(await fast.recv())
+                message = await _recv(fast, 30)
                 fast_lagged |= message["type"] == "lagged"
                 if message.get("event") in ("bulk", "sos"):
                     received += 1
@@ -247,7 +326,7 @@ async def test_slow_client_does_not_delay_a_fast_one(server: Server) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                message = orjson.loads(await asyncio.wait_for(slow.recv(), 1))
+                message = await _recv(slow, 1)
             except TimeoutError:
                 break
             lagged |= message["type"] == "lagged"
@@ -263,6 +342,48 @@ async def test_slow_client_does_not_delay_a_fast_one(server: Server) -> None:
         f"fast client: {total} messages in {fast_seconds:.2f}s, p99 delay "
         f"{lags[int(len(lags) * 0.99)] * 1000:.1f} ms, while the slow one stalled"
     )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_events_go_out_in_one_frame_per_window_and_alarms_at_once(server: Server) -> None:
+    server.hub.batch_window = 0.4
+    server.hub.heartbeat = 100.0  # no pings in between (after the one already due)
+    token = await server.token_for("desk", Role.commander)
+    bus = server.hub.bus
+    async with connect(f"{server.url}?token={token}") as ws:
+        await _subscribe(ws, "org")
+        await asyncio.sleep(1.0)  # the last ping went, and the window since it has passed
+
+        async def frame(within: float = 3) -> tuple[float, list[dict]]:  # type: ignore[type-arg]
+            while True:
+                messages = unpack(await asyncio.wait_for(ws.recv(), within))
+                if any(m["type"] == "event" for m in messages):
+                    return time.monotonic(), messages
+
+        async def publish(n: int, critical: bool = False) -> None:
+            await bus.publish(
+                Event("org", "alarm" if critical else "e", {"n": n}, critical=critical)
+            )
+
+        # Nothing sent for a window: the first event goes at once, alone.
+        began = time.monotonic()
+        await publish(1)
+        at, messages = await frame()
+        assert [m["data"]["n"] for m in messages] == [1]
+        assert at - began < 0.3
+        # The next ones wait for the window, and arrive together, in order.
+        for n in (2, 3, 4):
+            await publish(n)
+        later, messages = await frame()
+        assert [m["data"]["n"] for m in messages] == [2, 3, 4]
+        assert later - at > 0.3
+        # An alarm does not wait: it takes what was queued before it along, at once.
+        began = time.monotonic()
+        await publish(5)
+        await publish(6, critical=True)
+        at, messages = await frame()
+        assert [(m["event"], m["data"]["n"]) for m in messages] == [("e", 5), ("alarm", 6)]
+        assert at - began < 0.3
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import warnings
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from sqlalchemy import func, select
+from starlette.routing import Route
 
 from patrolgrid.core.auth import Role
 from patrolgrid.core.bus import Event
 from patrolgrid.tracking.models import Alarm, Position
+from patrolgrid.tracking.views import osmand_endpoint
 from tests.conftest import Running
 
 T0 = int(dt.datetime.now(dt.UTC).timestamp()) - 600
@@ -344,6 +348,51 @@ async def test_track_exports(running: Running) -> None:
         f"/api/tracking/people/{person_id}/track", params={"start": start, "end": start}
     )
     assert r.status_code == 422 and r.json()["code"] == "tracking.bad_range"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_osmand_is_a_plain_route_ahead_of_fastapi_and_documented(running: Running) -> None:
+    app = running.app
+    first = app.router.routes[0]  # type: ignore[attr-defined]
+    assert isinstance(first, Route) and not isinstance(first, APIRoute)
+    assert (first.path, first.endpoint, first.methods) == (
+        "/osmand",
+        osmand_endpoint,
+        {"GET", "POST"},
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app.openapi_schema = None  # type: ignore[attr-defined]
+        spec = app.openapi()  # type: ignore[attr-defined]
+    assert not [w for w in caught if "Duplicate Operation ID" in str(w.message)]
+    get, post = spec["paths"]["/osmand"]["get"], spec["paths"]["/osmand"]["post"]
+    assert get["operationId"] != post["operationId"]
+    params = {p["name"] for p in get["parameters"]}
+    assert {"id", "deviceid", "lat", "lon", "location", "timestamp", "speed", "alarm"} <= params
+    assert {p["name"] for p in post["parameters"]} == params
+    assert set(post["requestBody"]["content"]) == {
+        "application/x-www-form-urlencoded",
+        "application/json",
+    }
+    assert {"200", "400", "404", "429"} <= set(get["responses"])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_osmand_refuses_other_methods_and_oversized_bodies(running: Running) -> None:
+    await _setup(running)
+    report = {"id": "860001", "lat": 30.93, "lon": 108.70}
+    # HEAD is not a report (where the web front end is built, its catch-all answers it).
+    await running.client.head("/osmand", params=report)
+    for method in ("PUT", "DELETE"):
+        r = await running.client.request(method, "/osmand", params=report)
+        assert (r.status_code, r.json()["code"]) == (405, "method_not_allowed"), method
+    r = await running.client.post(
+        "/osmand",
+        content=b"[" + b" " * (256 * 1024) + b"]",
+        headers={"content-type": "application/json"},
+    )
+    assert (r.status_code, r.json()["code"]) == (413, "payload_too_large")
+    assert await _positions(running) == 0
 
 
 async def test_devices_are_managed_by_commanders_only(running: Running) -> None:

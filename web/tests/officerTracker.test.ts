@@ -211,6 +211,32 @@ describe('OfficerTracker', () => {
     await vi.waitFor(() => expect(tracker.state.outbox.positions).toBe(0))
   })
 
+  it('takes the acks in a batch frame, and shows its other messages to listeners', async () => {
+    const { tracker, geo } = setup()
+    await tracker.start(USER)
+    latest().serverOpen()
+    await vi.waitFor(() => expect(tracker.state.connected).toBe(true))
+    const socket = latest()
+    const answered = new Set<number>()
+    const starting = tracker.startDuty()
+    await vi.waitFor(() => expect(socket.frames('status')).toHaveLength(1))
+    ackAll(socket, answered)
+    await starting
+    await vi.waitFor(() => expect(geo.watches.size).toBe(1))
+    const heard: unknown[] = []
+    tracker.listen((message) => heard.push(message))
+
+    const t0 = Date.now()
+    geo.emit(30.0, 114.0, t0, 8)
+    geo.emit(30.001, 114.0, t0 + 1000, 8)
+    await vi.waitFor(() => expect(socket.frames('position')).toHaveLength(2))
+    const personal = { type: 'event', topic: 'user.1', event: 'dispatch', data: { id: 5 } }
+    const acks = socket.frames('position').map((f) => ({ type: 'ack', id: f.id }))
+    socket.serverSend({ type: 'batch', messages: [...acks, personal] })
+    await vi.waitFor(() => expect(tracker.state.outbox.positions).toBe(0))
+    expect(heard).toEqual([...acks, personal])
+  })
+
   it('sets the status over HTTP while the WebSocket is down', async () => {
     const { tracker, api } = setup()
     await tracker.start(USER)

@@ -145,6 +145,50 @@ describe('RealtimeClient', () => {
     client.stop()
   })
 
+  it('unpacks a batch frame into its messages, in order', () => {
+    const seen: unknown[] = []
+    const client = makeClient({ onMessage: (message) => seen.push(message) })
+    const org: string[] = []
+    const tracking: string[] = []
+    client.subscribe('org', (e) => org.push(`${e.event}:${JSON.stringify(e.data)}`))
+    client.subscribe('tracking', (e) => tracking.push(e.event))
+    client.start()
+    latest().serverOpen()
+    const messages = [
+      { type: 'event', topic: 'tracking', event: 'position', data: { person_id: 1 } },
+      { type: 'event', topic: 'org', event: 'person.updated', data: { id: 7 } },
+      { type: 'ping', t: 1 },
+      { type: 'ack', id: 3 },
+      { type: 'event', topic: 'tracking', event: 'status', data: { person_id: 1 } },
+      { type: 'event', topic: 'org', event: 'person.deleted', data: { id: 7 } },
+    ]
+    latest().serverSend({ type: 'batch', messages })
+    expect(tracking).toEqual(['position', 'status'])
+    expect(org).toEqual(['person.updated:{"id":7}', 'person.deleted:{"id":7}'])
+    expect(latest().sent).toContainEqual({ type: 'pong' })
+    // onMessage sees every message, the ones the client ignores (an ack) included.
+    expect(seen).toEqual(messages)
+    // A lone message still comes as itself.
+    latest().serverSend({ type: 'event', topic: 'org', event: 'person.created', data: { id: 8 } })
+    expect(org).toHaveLength(3)
+    expect(seen).toHaveLength(messages.length + 1)
+    client.stop()
+  })
+
+  it('stops handling a batch when a handler stops the client', () => {
+    const client = makeClient()
+    const events: number[] = []
+    client.subscribe('org', (e) => {
+      events.push((e.data as { n: number }).n)
+      if (events.length === 2) client.stop()
+    })
+    client.start()
+    latest().serverOpen()
+    const event = (n: number) => ({ type: 'event', topic: 'org', event: 'x', data: { n } })
+    latest().serverSend({ type: 'batch', messages: [event(1), event(2), event(3)] })
+    expect(events).toEqual([1, 2])
+  })
+
   it('ignores malformed frames', () => {
     const client = makeClient()
     const handler = vi.fn()
@@ -154,6 +198,8 @@ describe('RealtimeClient', () => {
     latest().serverSend('not json')
     latest().serverSend('null')
     latest().serverSend({ type: 'event' })
+    latest().serverSend({ type: 'batch', messages: [null, 3, { type: 'event' }] })
+    latest().serverSend({ type: 'batch' })
     expect(handler).not.toHaveBeenCalled()
     expect(client.connected.value).toBe(true)
     client.stop()

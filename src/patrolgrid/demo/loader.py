@@ -10,6 +10,7 @@ from patrolgrid.core.auth import flows as auth_flows
 from patrolgrid.core.auth.models import User, UserCreate
 from patrolgrid.core.bus import Bus
 from patrolgrid.demo import data
+from patrolgrid.demo.cameras import ensure_demo_cameras
 from patrolgrid.demo.county import generate_demo_county
 from patrolgrid.demo.simulator import register_demo_devices
 from patrolgrid.org import flows as org_flows
@@ -22,6 +23,7 @@ _BADGE_PREFIX = {PersonKind.police: "P", PersonKind.auxiliary: "A", PersonKind.p
 
 async def load_demo(session: AsyncSession, bus: Bus) -> bool:
     """Returns False when the demo was already loaded."""
+    county = None
     if await roads_service.get_network(session) is None:
         # The generated county; a real network imported with `import-osm` is never replaced.
         county = generate_demo_county()
@@ -30,6 +32,7 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
         )
     if await session.scalar(select(User).where(User.username == "commander")) is not None:
         await register_demo_devices(session)
+        await ensure_demo_cameras(session, bus)  # demos loaded before cameras existed
         return False
     actor = audit.SYSTEM
     await org_flows.update_brigade(
@@ -78,4 +81,5 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
         if person is not None:
             await org_flows.link_user(session, bus, person.id, user.id, actor)
     await register_demo_devices(session)
+    await ensure_demo_cameras(session, bus, county.network if county else None)
     return True

@@ -24,8 +24,10 @@ from patrolgrid.core import audit
 from patrolgrid.core.audit import SYSTEM
 from patrolgrid.core.db import Database, utcnow
 from patrolgrid.core.errors import AppError
+from patrolgrid.demo.incident_play import IncidentPlay
 from patrolgrid.geo.network import LonLat
 from patrolgrid.geo.routing import Router
+from patrolgrid.incidents.flows import Incidents
 from patrolgrid.org.models import Person, Squadron
 from patrolgrid.roads import service as roads_service
 from patrolgrid.roads.graph import RoutingGraph
@@ -57,17 +59,28 @@ class Walker:
     position: LonLat | None = None
     path: list[LonLat] = field(default_factory=list)
     silent_until: float = 0.0
+    # Sent to an incident: drive there (faster than patrol) and stay until released.
+    scene: LonLat | None = None
+    speed_factor: float = 1.0
+    parked: bool = False  # the route to the scene is set; once driven, stay
 
 
 class Simulator:
     def __init__(
-        self, db: Database, tracking: Tracking, graph: RoutingGraph, seed: int = 7
+        self,
+        db: Database,
+        tracking: Tracking,
+        graph: RoutingGraph,
+        incidents: Incidents | None = None,
+        seed: int = 7,
     ) -> None:
         self.db = db
         self.tracking = tracking
         self.graph = graph
         self.random = random.Random(seed)  # noqa: S311 - demo movement, not security
         self.walkers: list[Walker] = []
+        self._by_person: dict[int, Walker] = {}
+        self.play = IncidentPlay(db, incidents, self.random, self) if incidents else None
 
     async def run(self) -> None:
         try:
@@ -117,7 +130,25 @@ class Simulator:
                 await self.tracking.set_status(
                     session, walker.person_id, status, SYSTEM, allowed=None
                 )
+        self._by_person = {w.person_id: w for w in self.walkers}
         log.info("simulator moving %d demo people", len(self.walkers))
+
+    # ---- what the incident play asks of the walkers ------------------------------------------
+
+    def is_simulated(self, person_id: int) -> bool:
+        return person_id in self._by_person
+
+    def send_to(self, person_id: int, scene: LonLat | None, speed_factor: float = 1.0) -> None:
+        walker = self._by_person.get(person_id)
+        if walker is None:
+            return
+        walker.scene, walker.speed_factor, walker.path = scene, speed_factor, []
+        walker.parked = False
+        walker.silent_until = 0.0
+
+    def random_road_point(self, router: Router) -> LonLat | None:
+        moving = [w for w in self.walkers if w.behaviour != "off_duty"]
+        return self._random_point(router, self.random.choice(moving)) if moving else None
 
     async def step(self, seconds: float) -> None:
         async with self.db.sessions() as session:
@@ -131,21 +162,23 @@ class Simulator:
                 continue
             if walker.position is None:
                 walker.position = self._random_point(router, walker)
-            if walker.behaviour == "patrol":
+            if walker.behaviour == "patrol" or walker.scene is not None:
                 self._advance(router, walker, seconds)
-                if walker.silent_until < now and self.random.random() < 0.002:
+                quiet = walker.silent_until < now and walker.scene is None
+                if walker.behaviour == "patrol" and quiet and self.random.random() < 0.002:
                     walker.silent_until = now + self.random.uniform(330, 600)  # phone goes quiet
             if walker.silent_until > now or walker.position is None:
                 continue
             lon, lat = walker.position
             jitter = 0.00003 if walker.behaviour == "post" else 0.0
+            moving = bool(walker.path) or (walker.behaviour == "patrol" and walker.scene is None)
             reports.append(
                 RawReport(
                     identifier=walker.identifier,
                     ts=utcnow(),
                     lon=lon + self.random.uniform(-jitter, jitter),
                     lat=lat + self.random.uniform(-jitter, jitter),
-                    speed_kmh=walker.speed_kmh if walker.behaviour == "patrol" else 0.0,
+                    speed_kmh=walker.speed_kmh * walker.speed_factor if moving else 0.0,
                     accuracy_m=self.random.uniform(4, 18),
                     battery=max(0.15, 0.95 - (time.time() % 36000) / 36000 * 0.6),
                 )
@@ -155,6 +188,8 @@ class Simulator:
                 await self.tracking.ingest(reports)
             except AppError as exc:
                 log.warning("simulator report refused: %s", exc.code)
+        if self.play is not None:
+            await self.play.step(router, now)
 
     def _random_point(self, router: Router, walker: Walker) -> LonLat | None:
         for _ in range(20):
@@ -169,9 +204,17 @@ class Simulator:
         return None
 
     def _advance(self, router: Router, walker: Walker, seconds: float) -> None:
-        remaining = walker.speed_kmh / 3.6 * seconds
+        remaining = walker.speed_kmh * walker.speed_factor / 3.6 * seconds
         while remaining > 0:
             if not walker.path:
+                if walker.scene is not None:
+                    if walker.parked or walker.position is None:
+                        return  # on scene: stay until released
+                    route = router.route(walker.position, walker.scene)
+                    # Along the roads, then the last metres to the very spot.
+                    walker.path = [*(route.geometry[1:] if route else ()), walker.scene]
+                    walker.parked = True
+                    continue
                 target = self._random_point(router, walker)
                 route = (
                     router.route(walker.position, target) if walker.position and target else None

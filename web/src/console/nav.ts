@@ -1,4 +1,4 @@
-import { MapLocation, Setting, UserFilled } from '@element-plus/icons-vue'
+import { Bell, Camera, ChatDotRound, MapLocation, Monitor, Setting, UserFilled } from '@element-plus/icons-vue'
 import type { Component } from 'vue'
 import type { Permission } from '@/shared/types'
 
@@ -26,12 +26,45 @@ export const NAV_ITEMS: NavItem[] = [
     anyPermission: ['map:read'],
   },
   {
+    route: 'incidents',
+    path: '/incidents',
+    labelKey: 'incidents.title',
+    icon: Bell,
+    testId: 'nav-incidents',
+    anyPermission: ['incidents:read'],
+  },
+  {
+    // 指挥集群: on-scene command groups (docs/command.md).
+    route: 'command-groups',
+    path: '/groups',
+    labelKey: 'command.nav',
+    icon: ChatDotRound,
+    testId: 'nav-groups',
+    anyPermission: ['tracking:read'],
+  },
+  {
+    route: 'camera-wall',
+    path: '/wall',
+    labelKey: 'video.nav.wall',
+    icon: Monitor,
+    testId: 'nav-wall',
+    anyPermission: ['cameras:read'],
+  },
+  {
     route: 'people',
     path: '/people',
     labelKey: 'nav.people',
     icon: UserFilled,
     testId: 'nav-people',
     anyPermission: ['people:read'],
+  },
+  {
+    route: 'cameras',
+    path: '/cameras',
+    labelKey: 'video.nav.admin',
+    icon: Camera,
+    testId: 'nav-cameras',
+    anyPermission: ['cameras:manage'],
   },
   {
     route: 'settings',

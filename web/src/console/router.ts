@@ -34,6 +34,33 @@ const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'nav.map', anyPermission: ['map:read'] },
       },
       {
+        // 警情: the list, and with an id the incident's detail beside it.
+        path: 'incidents/:id(\\d+)?',
+        name: 'incidents',
+        component: () => import('./views/IncidentsView.vue'),
+        meta: { titleKey: 'incidents.title', anyPermission: ['incidents:read'] },
+      },
+      {
+        // 指挥集群: the list, and with an id the group's detail beside it.
+        path: 'groups/:id(\\d+)?',
+        name: 'command-groups',
+        component: () => import('./views/CommandGroupsView.vue'),
+        meta: { titleKey: 'command.nav', anyPermission: ['tracking:read'] },
+      },
+      {
+        path: 'wall',
+        name: 'camera-wall',
+        // Lazy: hls.js loads with the first HLS tile, not with the console.
+        component: () => import('./views/CameraWallView.vue'),
+        meta: { titleKey: 'video.nav.wall', anyPermission: ['cameras:read'] },
+      },
+      {
+        path: 'cameras',
+        name: 'cameras',
+        component: () => import('./views/CamerasView.vue'),
+        meta: { titleKey: 'video.nav.admin', anyPermission: ['cameras:manage'] },
+      },
+      {
         path: 'people',
         name: 'people',
         component: () => import('./views/PeopleView.vue'),

@@ -4,6 +4,8 @@ import { api } from './http'
 import { defaultSocketUrl, RealtimeClient, type EventHandler } from './ws'
 
 let client: RealtimeClient | null = null
+/** Listeners for every message from the server (see {@link listenFrames}). */
+const frameListeners = new Set<(message: unknown) => void>()
 
 export function getRealtime(): RealtimeClient {
   if (!client) {
@@ -14,6 +16,9 @@ export function getRealtime(): RealtimeClient {
       // so these checks, are spaced by the backoff.
       onRefused: () => {
         api.get('/api/auth/me').catch(() => undefined)
+      },
+      onMessage: (message) => {
+        for (const listener of [...frameListeners]) listener(message)
       },
     })
     if (typeof window !== 'undefined') {
@@ -33,4 +38,14 @@ export function useTopic(topic: string, handler: EventHandler): void {
     unsubscribe?.()
     unsubscribe = null
   })
+}
+
+/**
+ * Shows every message from the server to `listener` (batch frames unpacked), including what the
+ * client itself does not dispatch: the personal `user.<id>` events (e.g. WebRTC signalling) and
+ * the `ack`/`error` replies to one's own messages. Returns a function that removes it.
+ */
+export function listenFrames(listener: (message: unknown) => void): () => void {
+  frameListeners.add(listener)
+  return () => frameListeners.delete(listener)
 }

@@ -1,7 +1,11 @@
 /**
  * A reconnecting WebSocket client for the server's `/ws` endpoint.
  *
- * Protocol (JSON text frames):
+ * Protocol (JSON text frames). The server sends what it has queued for this client as one frame
+ * at most every ~50 ms: a lone message as itself, several as
+ * `{"type":"batch","messages":[<message>, ...]}` in the order they were sent (alarms and replies
+ * are not held back). The client unpacks batches, so everything below, `onMessage` and every
+ * handler see single messages:
  *   server → `{"type":"hello","user":{...}}` once after the connection is accepted,
  *   server → `{"type":"ping","t":...}` about every 20 s; we answer `{"type":"pong"}`,
  *   client → `{"type":"subscribe","topics":[...]}` (on connect: every topic with a handler;
@@ -95,6 +99,35 @@ export interface RealtimeOptions {
   onRefused?: () => void
   /** Called with the `user` of every hello frame. */
   onHello?: (user: unknown) => void
+  /**
+   * Called with every message from the server (a batch frame's messages one by one, in order),
+   * before the client handles it: how a caller sees the frames the client itself ignores, such
+   * as the `ack`/`error` answers to its own messages.
+   */
+  onMessage?: (message: unknown) => void
+}
+
+/**
+ * The messages of one text frame: the frame itself, or each message of a
+ * `{"type":"batch","messages":[...]}` frame; none for a frame that is not JSON.
+ */
+export function frameMessages(raw: unknown): unknown[] {
+  if (typeof raw !== 'string') return []
+  let frame: unknown
+  try {
+    frame = JSON.parse(raw)
+  } catch {
+    return []
+  }
+  if (
+    typeof frame === 'object' &&
+    frame !== null &&
+    (frame as ServerFrame).type === 'batch' &&
+    Array.isArray((frame as { messages?: unknown }).messages)
+  ) {
+    return (frame as { messages: unknown[] }).messages
+  }
+  return [frame]
 }
 
 interface ServerFrame {
@@ -231,7 +264,7 @@ export class RealtimeClient {
     socket.onmessage = (event) => {
       if (this.socket !== socket) return
       this.touch()
-      this.handleFrame(event.data)
+      this.handleFrame(socket, event.data)
     }
     socket.onerror = () => {
       // A close event always follows; reconnecting is handled there.
@@ -242,15 +275,24 @@ export class RealtimeClient {
     }
   }
 
-  private handleFrame(raw: unknown): void {
-    if (typeof raw !== 'string') return
-    let frame: ServerFrame
-    try {
-      frame = JSON.parse(raw) as ServerFrame
-    } catch {
-      return
+  private handleFrame(socket: WebSocketLike, raw: unknown): void {
+    for (const message of frameMessages(raw)) {
+      // A handler may have stopped or replaced the connection half-way through a batch.
+      if (this.socket !== socket) return
+      if (this.options.onMessage) {
+        try {
+          this.options.onMessage(message)
+        } catch (error) {
+          console.error(error)
+        }
+      }
+      this.handleMessage(message)
     }
-    if (typeof frame !== 'object' || frame === null) return
+  }
+
+  private handleMessage(message: unknown): void {
+    if (typeof message !== 'object' || message === null) return
+    const frame = message as ServerFrame
     switch (frame.type) {
       case 'ping':
         this.send({ type: 'pong' })

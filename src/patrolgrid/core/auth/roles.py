@@ -43,18 +43,45 @@ class Perm(StrEnum):
     map_read = "map:read"  # road network, areas, routing
     tracking_read = "tracking:read"  # everyone's live position, status and history
     devices_manage = "devices:manage"  # register and bind tracking devices
+    cameras_read = "cameras:read"  # the camera registry, its streams, the camera wall
+    cameras_manage = "cameras:manage"  # add, edit, import and delete cameras
+    incidents_read = "incidents:read"  # every incident, its timeline and the response metrics
+    incidents_dispatch = "incidents:dispatch"  # receive incidents, dispatch, reassign, close
+    incidents_respond = "incidents:respond"  # report from the field, answer one's own dispatches
+    sos_raise = "sos:raise"  # press SOS in the officer app, answer a colleague's SOS
+    sos_handle = "sos:handle"  # acknowledge and resolve an SOS
+    groups_command = "groups:command"  # form, run and close any command group
 
 
 _EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read, Perm.map_read}
-_DESK = _EVERYONE | {Perm.people_read, Perm.tracking_read}
+_DESK = _EVERYONE | {
+    Perm.people_read,
+    Perm.tracking_read,
+    Perm.cameras_read,
+    Perm.incidents_read,
+}
+_FIELD = _EVERYONE | {Perm.incidents_respond, Perm.sos_raise}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.admin: frozenset(Perm),
-    Role.commander: frozenset(_DESK | {Perm.people_write, Perm.audit_read, Perm.devices_manage}),
-    Role.operator: frozenset(_DESK),
-    Role.officer: frozenset(_EVERYONE),
-    Role.auxiliary: frozenset(_EVERYONE),
+    Role.commander: frozenset(
+        _DESK
+        | {
+            Perm.people_write,
+            Perm.audit_read,
+            Perm.devices_manage,
+            Perm.cameras_manage,
+            Perm.incidents_dispatch,
+            Perm.sos_handle,
+            Perm.groups_command,
+        }
+    ),
+    Role.operator: frozenset(
+        _DESK | {Perm.incidents_dispatch, Perm.sos_handle, Perm.groups_command}
+    ),
+    Role.officer: frozenset(_FIELD),
+    Role.auxiliary: frozenset(_FIELD),
     Role.legal: frozenset(_EVERYONE | {Perm.people_read}),
     Role.supervisor: frozenset(_DESK | {Perm.audit_read}),
-    Role.leader: frozenset(_DESK | {Perm.audit_read}),
+    Role.leader: frozenset(_DESK | {Perm.audit_read, Perm.sos_handle}),
 }

@@ -30,6 +30,9 @@ export const OFFICER_SOURCE = {
   roads: 'roads',
   me: 'me',
   meAccuracy: 'me-accuracy',
+  /** The incident the officer is sent to, and the route there. */
+  scene: 'scene',
+  route: 'route',
 } as const
 export const OFFICER_LAYER = {
   background: 'background',
@@ -40,6 +43,10 @@ export const OFFICER_LAYER = {
   accuracyFill: 'me-accuracy-fill',
   accuracyLine: 'me-accuracy-line',
   me: 'me',
+  routeCasing: 'route-casing',
+  route: 'route',
+  sceneHalo: 'scene-halo',
+  scene: 'scene',
 } as const
 
 const MAJOR = ['motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link']
@@ -91,6 +98,8 @@ export function buildOfficerStyle(tiles: RasterTileSource | null): StyleSpecific
     [OFFICER_SOURCE.roads]: { type: 'geojson', data: emptyCollection() },
     [OFFICER_SOURCE.meAccuracy]: { type: 'geojson', data: emptyCollection() },
     [OFFICER_SOURCE.me]: { type: 'geojson', data: emptyCollection() },
+    [OFFICER_SOURCE.route]: { type: 'geojson', data: emptyCollection() },
+    [OFFICER_SOURCE.scene]: { type: 'geojson', data: emptyCollection() },
   }
   const layers: LayerSpecification[] = [
     { id: OFFICER_LAYER.background, type: 'background', paint: { 'background-color': '#e8edf3' } },
@@ -134,6 +143,37 @@ export function buildOfficerStyle(tiles: RasterTileSource | null): StyleSpecific
         'text-max-angle': 35,
       },
       paint: { 'text-color': '#2b3a4f', 'text-halo-color': '#ffffff', 'text-halo-width': 1.6 },
+    },
+    {
+      id: OFFICER_LAYER.routeCasing,
+      type: 'line',
+      source: OFFICER_SOURCE.route,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#0b3d91', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 6, 16, 11, 18, 16] },
+    },
+    {
+      id: OFFICER_LAYER.route,
+      type: 'line',
+      source: OFFICER_SOURCE.route,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#2f9bff', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 3.5, 16, 7, 18, 11] },
+    },
+    {
+      id: OFFICER_LAYER.sceneHalo,
+      type: 'circle',
+      source: OFFICER_SOURCE.scene,
+      paint: { 'circle-radius': 22, 'circle-color': '#ff3040', 'circle-opacity': 0.2 },
+    },
+    {
+      id: OFFICER_LAYER.scene,
+      type: 'circle',
+      source: OFFICER_SOURCE.scene,
+      paint: {
+        'circle-radius': 10,
+        'circle-color': '#ff3040',
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 3,
+      },
     },
     {
       id: OFFICER_LAYER.accuracyFill,

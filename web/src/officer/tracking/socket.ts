@@ -1,90 +1,20 @@
 /**
  * The officer app's WebSocket: the shared reconnecting {@link RealtimeClient} (backoff, ping/pong,
- * idle watchdog, topics), with two additions made from the outside so `src/shared/ws.ts` stays as
- * it is:
+ * idle watchdog, topics, batch frames), with two additions:
  *
- * - every frame is also passed to `onFrame` before the client sees it, which is how the outbox
- *   gets the server's `ack`/`error` answers (the shared client ignores them);
+ * - every message from the server (a batch frame's messages one by one) is also passed to
+ *   `onFrame` before the client handles it, which is how the outbox gets the server's
+ *   `ack`/`error` answers (the shared client ignores them);
  * - the URL carries `?token=<device token>` while in token mode: when the server refuses the
  *   handshake and the cookie session turns out to be gone (`/api/auth/me` → 401), the app keeps
  *   reporting with the phone's device token until the officer signs in again.
  */
 import { ApiError } from '@/shared/api'
 import { authApi } from '@/shared/endpoints'
-import {
-  defaultSocketUrl,
-  RealtimeClient,
-  type WebSocketFactory,
-  type WebSocketLike,
-} from '@/shared/ws'
-
-/** A socket whose incoming frames are shown to `tap` first, then to whoever set `onmessage`. */
-export class TappedSocket implements WebSocketLike {
-  private consumer: WebSocketLike['onmessage'] = null
-
-  constructor(
-    private readonly inner: WebSocketLike,
-    tap: (data: unknown) => void,
-  ) {
-    inner.onmessage = (event) => {
-      // A detached socket (the client set onmessage to null) is stale: ignore its frames.
-      if (!this.consumer) return
-      try {
-        tap(event.data)
-      } catch (error) {
-        console.error(error)
-      }
-      this.consumer?.(event)
-    }
-  }
-
-  get readyState(): number {
-    return this.inner.readyState
-  }
-  get onopen() {
-    return this.inner.onopen
-  }
-  set onopen(handler: WebSocketLike['onopen']) {
-    this.inner.onopen = handler
-  }
-  get onclose() {
-    return this.inner.onclose
-  }
-  set onclose(handler: WebSocketLike['onclose']) {
-    this.inner.onclose = handler
-  }
-  get onerror() {
-    return this.inner.onerror
-  }
-  set onerror(handler: WebSocketLike['onerror']) {
-    this.inner.onerror = handler
-  }
-  get onmessage() {
-    return this.consumer
-  }
-  set onmessage(handler: WebSocketLike['onmessage']) {
-    this.consumer = handler
-  }
-  send(data: string): void {
-    this.inner.send(data)
-  }
-  close(code?: number, reason?: string): void {
-    this.inner.close(code, reason)
-  }
-}
-
-/** Parses a JSON text frame, or returns null. */
-export function parseFrame(data: unknown): unknown {
-  if (typeof data !== 'string') return null
-  try {
-    return JSON.parse(data) as unknown
-  } catch {
-    return null
-  }
-}
+import { defaultSocketUrl, RealtimeClient, type WebSocketFactory } from '@/shared/ws'
 
 export interface OfficerSocketOptions {
-  /** Every parsed frame from the server. */
+  /** Every message from the server, parsed (batch frames unpacked). */
   onFrame: (frame: unknown) => void
   /** The current device token (null when the phone has none). */
   deviceToken: () => string | null
@@ -114,10 +44,10 @@ export class OfficerSocket {
 
   constructor(options: OfficerSocketOptions) {
     this.options = options
-    const base = options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike)
     this.client = new RealtimeClient({
       url: () => this.url(),
-      createSocket: (url) => new TappedSocket(base(url), (data) => options.onFrame(parseFrame(data))),
+      createSocket: options.createSocket,
+      onMessage: (message) => options.onFrame(message),
       onRefused: () => void this.refused(),
     })
   }

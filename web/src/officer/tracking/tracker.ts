@@ -158,6 +158,7 @@ export class OfficerTracker {
   private pendingStatusId: number | null = null
   private registrationPromise: Promise<boolean> | null = null
   private readonly stopWatchers: (() => void)[] = []
+  private readonly frameListeners = new Set<(frame: unknown) => void>()
 
   constructor(deps: TrackerDeps, options: Partial<TrackerOptions> = {}) {
     this.deps = deps
@@ -557,6 +558,30 @@ export class OfficerTracker {
 
   private onFrame(frame: unknown): void {
     this.outbox?.handleFrame(frame)
+    for (const listener of [...this.frameListeners]) {
+      try {
+        listener(frame)
+      } catch (error) {
+        console.error(error)
+      }
+    }
+  }
+
+  /**
+   * Shows every frame from the server to `listener` too (the personal `user.<id>` events, such
+   * as a dispatch, arrive on this connection); returns a function that removes it.
+   */
+  listen(listener: (frame: unknown) => void): () => void {
+    this.frameListeners.add(listener)
+    return () => this.frameListeners.delete(listener)
+  }
+
+  /**
+   * Sends a message of another domain on this connection (SOS, WebRTC signalling); false when
+   * the socket is not open. Use a string `id`: numeric ids are the outbox's.
+   */
+  send(message: unknown): boolean {
+    return this.socket?.client.send(message) ?? false
   }
 
   private readSaved(): SavedStatus | null {

@@ -1,3 +1,6 @@
+import camerasEn from './cameras.en'
+import incidentsEn from './incidents.en'
+import commandEn from './command.en'
 import type { Messages } from './zh-CN'
 
 /** English UI messages. The `Messages` type makes a missing or extra key a type error. */
@@ -268,6 +271,8 @@ const en: Messages = {
         road_network: 'Road network',
         device: 'Device',
         alarm: 'Alarm',
+        camera: 'Camera',
+        incident: 'Incident',
       },
       actions: {
         auth_login: 'Signed in',
@@ -297,6 +302,24 @@ const en: Messages = {
         tracking_status_changed: 'Status changed',
         tracking_went_offline: 'Went offline',
         alarm_acknowledged: 'Alarm acknowledged',
+        camera_created: 'Camera added',
+        camera_updated: 'Camera changed',
+        camera_deleted: 'Camera deleted',
+        camera_imported: 'Cameras imported',
+        incident_created: 'Incident received',
+        incident_updated: 'Incident edited',
+        incident_dispatched: 'Dispatched',
+        incident_accept: 'Dispatch accepted',
+        incident_decline: 'Dispatch declined',
+        incident_declined: 'Dispatch declined',
+        incident_depart: 'Set off',
+        incident_arrive: 'Arrived',
+        incident_handled: 'Handled',
+        incident_withdrawn: 'Dispatch withdrawn',
+        incident_cancelled: 'Incident cancelled',
+        incident_closed: 'Incident closed',
+        incident_noted: 'Incident note',
+        incident_photo_added: 'Incident photo',
       },
     },
     system: {
@@ -587,6 +610,9 @@ const en: Messages = {
       waiting: 'Waiting for a fix…',
     },
   },
+  video: camerasEn,
+  incidents: incidentsEn,
+  command: commandEn,
 }
 
 export default en

@@ -5,6 +5,10 @@
  * vue-i18n message syntax: `{name}` interpolates; `@`, `|`, `{` and `}` are special and must not
  * appear as literal text.
  */
+import camerasZhCN from './cameras.zh-CN'
+import incidentsZhCN from './incidents.zh-CN'
+import commandZhCN from './command.zh-CN'
+
 const zhCN = {
   app: {
     name: 'patrolgrid',
@@ -272,6 +276,8 @@ const zhCN = {
         road_network: '路网',
         device: '设备',
         alarm: '告警',
+        camera: '摄像头',
+        incident: '警情',
       },
       actions: {
         auth_login: '登录',
@@ -301,6 +307,24 @@ const zhCN = {
         tracking_status_changed: '状态变更',
         tracking_went_offline: '离线',
         alarm_acknowledged: '确认告警',
+        camera_created: '新增摄像头',
+        camera_updated: '修改摄像头',
+        camera_deleted: '删除摄像头',
+        camera_imported: '批量导入摄像头',
+        incident_created: '接警登记',
+        incident_updated: '修改警情',
+        incident_dispatched: '派警',
+        incident_accept: '接警',
+        incident_decline: '拒绝接警',
+        incident_declined: '拒绝接警',
+        incident_depart: '出发',
+        incident_arrive: '到场',
+        incident_handled: '处置完毕',
+        incident_withdrawn: '撤回派警',
+        incident_cancelled: '撤销警情',
+        incident_closed: '结案',
+        incident_noted: '警情备注',
+        incident_photo_added: '上传警情照片',
       },
     },
     system: {
@@ -591,6 +615,9 @@ const zhCN = {
       waiting: '等待定位…',
     },
   },
+  video: camerasZhCN,
+  incidents: incidentsZhCN,
+  command: commandZhCN,
 } as const satisfies MessageTree
 
 /** A nested tree of message strings. */

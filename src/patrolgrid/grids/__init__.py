@@ -1,0 +1,1 @@
+"""Grid duty (网格化勤务): the grids a squadron's area is divided into and how they are designed."""
