@@ -298,3 +298,49 @@ async def test_groups_from_an_area_and_bad_group_requests(town: Town) -> None:
         f"/api/command/groups/{gid}/messages", json={"kind": "text", "text": ""}
     )
     assert r.status_code == 422
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+async def test_photos_positions_and_a_second_commander_joining(town: Town) -> None:
+    r = await town.console.post(
+        "/api/command/groups",
+        json={
+            "origin": "area",
+            "area": [[108.68, 30.92], [108.75, 30.92], [108.75, 30.94], [108.68, 30.94]],
+        },
+    )
+    gid = r.json()["id"]
+    r = await town.south.client.post(
+        f"/api/command/groups/{gid}/photos",
+        files={"file": ("scene.png", PNG, "image/png")},
+        data={"text": "现场照片"},
+    )
+    assert r.status_code == 201, r.text
+    photo = await town.north.client.get(r.json()["photo_url"])
+    assert photo.status_code == 200 and photo.content == PNG
+    assert photo.headers["content-type"] == "image/png"
+    r = await town.south.client.post(
+        f"/api/command/groups/{gid}/photos",
+        files={"file": ("x.txt", b"not an image", "text/plain")},
+    )
+    assert r.status_code == 415 and r.json()["code"] == "upload.not_an_image"
+
+    # Officers see where their group's members are (and only their group's).
+    positions = (await town.south.client.get(f"/api/command/groups/{gid}/positions")).json()
+    where = {p["name"]: (p["lon"], p["lat"]) for p in positions["items"]}
+    assert where["北岸"] == (108.7, 30.934) and where["南岸"] == (108.715, 30.93)
+
+    # Another commander steps in; an officer cannot.
+    chief = await town.running.login("chief", Role.commander)
+    r = await chief.post(f"/api/command/groups/{gid}/join")
+    assert r.status_code == 200, r.text
+    assert {m["name"]: m["role"] for m in r.json()["members"]}["Chief"] == "commander"
+    r = await town.north.client.post(f"/api/command/groups/{gid}/join")
+    assert r.status_code == 403
+    await chief.aclose()

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from patrolgrid.app import STATIC_DIR
+
+# Live updates cross a server, a WebSocket and a browser on a 2-core machine that CI may share
+# with other jobs: give each expectation 10 s rather than Playwright's default 5 s.
+expect.set_options(timeout=10_000)
 
 CHROMIUM = os.environ.get("PATROLGRID_CHROMIUM", "/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"

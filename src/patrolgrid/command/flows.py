@@ -36,6 +36,7 @@ from patrolgrid.command.models import (
     GroupMember,
     GroupMessage,
     GroupOrigin,
+    MemberPosition,
     MessageIn,
     SosAlert,
     SosIn,
@@ -571,6 +572,57 @@ class Command:
         await session.commit()
         await self.publish_group(group.id, invited=True)
         return group
+
+    async def join(
+        self, session: AsyncSession, group_id: int, principal: Principal
+    ) -> CommandGroup:
+        """A command-center account steps into a group another commander formed (to watch its
+        video and talk); members are added by the commander instead."""
+        group = await self._open_group(session, group_id)
+        if not principal.can(Perm.groups_command):
+            raise AppError(
+                403,
+                "command.not_commander",
+                "只有指挥人员可以加入集群",
+                "Only command-center staff can join a group",
+            )
+        if await service.current_member(session, group.id, principal.user_id) is None:
+            by = doer(principal)
+            me = await org_service.person_for_user(session, principal.user_id)
+            session.add(
+                GroupMember(
+                    group_id=group.id,
+                    user_id=principal.user_id,
+                    person_id=me.id if me else None,
+                    name=by.label,
+                    role="commander",
+                )
+            )
+            self._system_message(session, group, f"{by.label} 加入集群")
+            audit.record(session, by.actor, "group.joined", "command_group", group.id)
+            await session.commit()
+            await self.publish_group(group.id)
+        return group
+
+    def member_positions(self, members: list[GroupMember]) -> list[MemberPosition]:
+        """Where the group's current members are, from the live roster."""
+        positions = []
+        for member in members:
+            if member.left_at is not None or member.person_id is None:
+                continue
+            where = self.roster.people.get(member.person_id)
+            positions.append(
+                MemberPosition(
+                    user_id=member.user_id,
+                    person_id=member.person_id,
+                    name=member.name,
+                    status=where.status if where else Status.off_duty.value,
+                    lon=where.lon if where else None,
+                    lat=where.lat if where else None,
+                    ts=where.ts if where else None,
+                )
+            )
+        return positions
 
     async def leave(
         self, session: AsyncSession, group_id: int, principal: Principal

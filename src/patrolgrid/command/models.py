@@ -349,5 +349,19 @@ class GroupList(BaseModel):
     items: list[GroupOut]
 
 
+class MemberPosition(BaseModel):
+    user_id: int
+    person_id: int
+    name: str
+    status: str
+    lon: float | None
+    lat: float | None
+    ts: dt.datetime | None
+
+
+class MemberPositions(BaseModel):
+    items: list[MemberPosition]
+
+
 class RtcConfig(BaseModel):
     ice_servers: list[dict[str, Any]]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from patrolgrid.command.models import (
     CommandGroup,
@@ -212,7 +213,8 @@ async def messages(session: AsyncSession, group_id: int) -> list[GroupMessage]:
 
 
 async def get_message(session: AsyncSession, group_id: int, message_id: int) -> GroupMessage | None:
-    found = await session.get(GroupMessage, message_id)
+    """The message with its photo's bytes (deferred elsewhere: lists never need them)."""
+    found = await session.get(GroupMessage, message_id, options=[undefer(GroupMessage.photo)])
     return found if found is not None and found.group_id == group_id else None
 
 

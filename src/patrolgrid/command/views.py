@@ -17,6 +17,7 @@ from patrolgrid.command.models import (
     GroupDetail,
     GroupIn,
     GroupList,
+    MemberPositions,
     MembersIn,
     MessageIn,
     MessageOut,
@@ -180,6 +181,24 @@ async def add_members(
 ) -> GroupDetail:
     group = await runtime.add_members(session, group_id, body.person_ids, principal)
     return await service.group_detail(session, group)
+
+
+@router.post("/api/command/groups/{group_id}/join")
+async def join_group(
+    group_id: RowId, session: Session, runtime: Runtime, principal: Commander
+) -> GroupDetail:
+    group = await runtime.join(session, group_id, principal)
+    return await service.group_detail(session, group)
+
+
+@router.get("/api/command/groups/{group_id}/positions")
+async def member_positions(
+    group_id: RowId, session: Session, runtime: Runtime, principal: Anyone
+) -> MemberPositions:
+    """The current members' latest positions, for everyone in the group (officers cannot read
+    the whole brigade's tracking, but may see their own group's)."""
+    group = await _readable_group(session, group_id, principal)
+    return MemberPositions(items=runtime.member_positions(await service.members(session, group.id)))
 
 
 @router.post("/api/command/groups/{group_id}/leave")

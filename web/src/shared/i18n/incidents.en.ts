@@ -108,6 +108,7 @@ const incidentsEn: Messages['incidents'] = {
     cancelTitle: 'Cancel the incident',
     cancelReason: 'Why is it cancelled?',
     cancelReasonShown: 'Cancelled because',
+    formGroup: 'Form command group',
     closePane: 'Close the detail',
     receivedAt: 'received {time}',
     receivedBy: 'by {name}',

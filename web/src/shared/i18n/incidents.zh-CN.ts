@@ -110,6 +110,7 @@ const incidentsZhCN = {
     cancelTitle: '撤销警情',
     cancelReason: '撤销原因',
     cancelReasonShown: '撤销原因',
+    formGroup: '建立指挥集群',
     closePane: '关闭详情',
     receivedAt: '{time} 接警',
     receivedBy: '接警人：{name}',
