@@ -2,7 +2,7 @@
 import type { RequestOptions } from '../api'
 import { api } from '../http'
 import type { ItemList } from '../types'
-import type { Group, GroupCreate, GroupDetail, GroupMessage, RtcConfig, Sos } from './types'
+import type { Group, GroupCreate, GroupDetail, GroupMessage, MemberPosition, RtcConfig, Sos } from './types'
 
 const base = '/api/command'
 
@@ -28,6 +28,11 @@ export const commandApi = {
   addMembers: (id: number, personIds: number[]) =>
     api.post<GroupDetail>(`${base}/groups/${id}/members`, { person_ids: personIds }),
   leave: (id: number) => api.post<GroupDetail>(`${base}/groups/${id}/leave`),
+  /** A command-center account steps into a group someone else formed. */
+  join: (id: number) => api.post<GroupDetail>(`${base}/groups/${id}/join`),
+  /** Where the group's current members are now (from the server's live roster). */
+  positions: (id: number, options?: RequestOptions) =>
+    api.get<ItemList<MemberPosition>>(`${base}/groups/${id}/positions`, options),
   close: (id: number) => api.post<GroupDetail>(`${base}/groups/${id}/close`),
   postText: (id: number, text: string) =>
     api.post<GroupMessage>(`${base}/groups/${id}/messages`, { kind: 'text', text }),

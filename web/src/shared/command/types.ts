@@ -87,6 +87,17 @@ export interface GroupMessage {
   created_at: string
 }
 
+/** A current member's latest position (`GET /api/command/groups/{id}/positions`). */
+export interface MemberPosition {
+  user_id: number
+  person_id: number
+  name: string
+  status: string
+  lon: number | null
+  lat: number | null
+  ts: string | null
+}
+
 export interface VideoSession {
   id: number
   room: string

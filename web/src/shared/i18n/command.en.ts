@@ -138,6 +138,7 @@ const commandEn: MessageSchema<typeof commandZhCN> = {
     closedToast: 'Group closed and archived',
     leave: 'Leave group',
     leaveConfirm: 'Leave this group?',
+    join: 'Join the group',
     addMembers: 'Add members',
     addMembersTitle: 'Add members',
     added: 'Members added',

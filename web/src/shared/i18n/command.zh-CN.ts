@@ -139,6 +139,7 @@ const commandZhCN = {
     closedToast: '集群已关闭并归档',
     leave: '退出集群',
     leaveConfirm: '确定退出该集群?',
+    join: '加入集群',
     addMembers: '添加成员',
     addMembersTitle: '添加集群成员',
     added: '已添加成员',
