@@ -170,20 +170,26 @@ class Command:
         )
         session.add(sos)
         await session.flush()
-        notified = await self._fan_out(session, sos, person)
         audit.record(
             session,
             by.actor,
             "sos.raised",
             "sos",
             sos.id,
-            after={"person_id": person.id, "source": sos.source, "notified": notified},
+            after={"person_id": person.id, "source": sos.source},
         )
         if current != Status.sos.value:
             # set_status commits the SOS with the status change, in one transaction.
             await self.tracking.set_status(session, person.id, Status.sos, by.actor, allowed=None)
         else:
             await session.commit()
+        # Every console first; working out whose phones to ring comes after.
+        await self.publish_sos(sos.id)
+        notified = await self._fan_out(session, sos, person)
+        audit.record(
+            session, audit.SYSTEM, "sos.fanned_out", "sos", sos.id, after={"notified": notified}
+        )
+        await session.commit()
         await self._watch(session, sos)
         await self.publish_sos(sos.id, notify_responders=True)
         return sos
@@ -208,18 +214,9 @@ class Command:
             )
             for index in times.fastest():
                 chosen[ids[int(index)]] = ("nearby", float(times.seconds[index]))
-        squad, _ = await org_service.list_people(
-            session,
-            q=None,
-            squadron_id=person.squadron_id,
-            kind=None,
-            active=True,
-            limit=None,
-            offset=0,
-        )
-        for mate in squad:
-            if mate.id != person.id and mate.id in on_duty and mate.id not in chosen:
-                chosen[mate.id] = ("group", None)
+        for mate in await service.squadron_mates(session, person.squadron_id, list(on_duty)):
+            if mate not in chosen:
+                chosen[mate] = ("group", None)
         for person_id, (reason, eta) in chosen.items():
             session.add(
                 SosResponder(sos_id=sos.id, person_id=person_id, reason=reason, eta_seconds=eta)

@@ -96,6 +96,18 @@ async def responders(session: AsyncSession, sos_id: int) -> list[tuple[SosRespon
     return [(r, p) for r, p in rows]
 
 
+async def squadron_mates(
+    session: AsyncSession, squadron_id: int, among: Sequence[int]
+) -> list[int]:
+    """Which of `among` (e.g. the people on duty) belong to the squadron."""
+    if not among:
+        return []
+    rows = await session.scalars(
+        select(Person.id).where(Person.squadron_id == squadron_id, Person.id.in_(list(among)))
+    )
+    return list(rows)
+
+
 async def users_of_people(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, int]:
     """person → user, for the people who sign in."""
     if not person_ids:
