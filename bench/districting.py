@@ -25,16 +25,23 @@ its section of bench/RESULTS.md); `--quick` for a short run that writes nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
-import shapefile  # pyshp, a dev dependency: the product never reads these files
 from _common import Run, write_section
+from _instances import (
+    DATA,
+    VALIDI,
+    call_weighted_km,
+    city_beats,
+    labels_of,
+    load_carrollton,
+    load_ratios,
+    load_validi,
+)
 
 from patrolgrid.grids.design import (
     Adjacency,
@@ -48,8 +55,6 @@ from patrolgrid.grids.design import (
 from patrolgrid.grids.design.exact import ExactSearch
 from patrolgrid.grids.design.problem import compile_problem
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "districting"
-FOOT_US = 0.3048006096012192  # metres per US survey foot
 SEEDS = (0, 1, 2)
 EXACT_LIMIT_S = 45.0
 CARROLLTON_REFERENCES = [
@@ -59,83 +64,6 @@ CARROLLTON_REFERENCES = [
     ("OR-Tools CP-SAT balanced p-median ±5%", "yes", "0.95–1.05", "131,774", "240 s"),
     ("spopt AZP / Skater / RegionKMeans", "yes", "0.22–1.78 … 0.51–1.31", "132,810–142,138", ""),
 ]
-VALIDI = [  # file, state, grids, proven optimal cut edges
-    ("county05", "Arkansas", 4, 33),
-    ("county19", "Iowa", 4, 33),
-    ("county20", "Kansas", 4, 32),
-    ("county31", "Nebraska", 3, 19),
-]
-
-
-@dataclass
-class Carrollton:
-    graph: UnitGraph
-    calls: np.ndarray
-    xy_km: np.ndarray
-    index: dict[str, int]
-    beats: np.ndarray
-
-
-def load_carrollton() -> Carrollton:
-    folder = DATA / "carrollton"
-    with open(folder / "RA_Centroids.dbf", "rb") as dbf:
-        records = [r.as_dict() for r in shapefile.Reader(dbf=dbf).records()]
-    with open(folder / "RA_ContMat.dbf", "rb") as dbf:
-        pairs = [r.as_dict() for r in shapefile.Reader(dbf=dbf).records()]
-    units = [
-        Unit(
-            str(int(r["NumberId"])),
-            {"calls": float(r["Cnt_ra"])},
-            r["XFeet"] * FOOT_US,
-            r["YFeet"] * FOOT_US,
-        )
-        for r in records
-    ]
-    edges = [Adjacency(str(int(p["NUMBERID"])), str(int(p["NID"]))) for p in pairs]
-    edges.append(Adjacency("1333", "1326"))
-    return Carrollton(
-        graph=UnitGraph(units, edges),
-        calls=np.array([u.figures["calls"] for u in units]),
-        xy_km=np.array([[u.x, u.y] for u in units], dtype=float) / 1000,
-        index={u.id: i for i, u in enumerate(units)},
-        beats=np.array([int(r["BEATNUMBER"]) for r in records]),
-    )
-
-
-def call_weighted_km(
-    data: Carrollton, labels: np.ndarray, unplaced: np.ndarray | None = None
-) -> float:
-    """The README's measure, computed here independently of the engine's metrics."""
-    xy, calls = data.xy_km, data.calls
-    total, centres = 0.0, []
-    for g in np.unique(labels[labels >= 0]):
-        members = np.flatnonzero(labels == g)
-        d = np.hypot(*(xy[members][:, None, :] - xy[members][None, :, :]).transpose(2, 0, 1))
-        cost = calls[members] @ d
-        total += float(cost.min())
-        centres.append(members[int(np.argmin(cost))])
-    if unplaced is not None and unplaced.size:
-        d = np.hypot(*(xy[unplaced][:, None, :] - xy[centres][None, :, :]).transpose(2, 0, 1))
-        total += float(calls[unplaced] @ d.min(axis=1))
-    return total
-
-
-def load_ratios(weights: np.ndarray, labels: np.ndarray, k: int) -> tuple[float, float]:
-    loads = np.bincount(labels, weights=weights, minlength=k)
-    return float(loads.min() / loads.mean()), float(loads.max() / loads.mean())
-
-
-def load_validi(name: str) -> UnitGraph:
-    data = json.loads((DATA / "validi" / f"{name}.json").read_text())
-    nodes = data["nodes"]
-    units = [Unit(str(n["id"]), {"population": float(n["TOTPOP"])}) for n in nodes]
-    edges = [
-        Adjacency(str(node["id"]), str(nb["id"]))
-        for node, nbs in zip(nodes, data["adjacency"], strict=True)
-        for nb in nbs
-        if node["id"] < nb["id"]
-    ]
-    return UnitGraph(units, edges)
 
 
 def lattice(rows: int, cols: int, seed: int) -> UnitGraph:
@@ -198,11 +126,7 @@ def main() -> None:
 
     # ---------------------------------------------------------------- Carrollton
     data = load_carrollton()
-    beats = data.beats
-    labelled = beats > 0
-    current = np.where(labelled, beats - 1, -1)
-    current_km = call_weighted_km(data, current, np.flatnonzero(~labelled))
-    lo, hi = load_ratios(data.calls[labelled], current[labelled], 12)
+    lo, hi, current_km = city_beats(data)
     checks.append(
         f"Carrollton: the city's current beats scored here: load {lo:.2f}–{hi:.2f} × mean, "
         f"{current_km:,.0f} call-weighted km (README: 0.72–1.17, 148,743)"
@@ -213,7 +137,7 @@ def main() -> None:
     heuristic_km = []
     for seed in seeds:
         plan, wall, cpu = timed(data.graph, 12, replace(options, seed=seed, **quick_rounds))
-        labels = np.array([plan.assignment[u.id] for u in data.graph.units])
+        labels = labels_of(plan, data.graph)
         km = call_weighted_km(data, labels)
         engine_km = (plan.metrics.weighted_distance or 0) * data.calls.sum() / 1000
         assert abs(km - engine_km) < 1e-6 * km, (km, engine_km)
@@ -234,7 +158,7 @@ def main() -> None:
         print(rows[-1], flush=True)
     exact = exact_alone(data.graph, 12, replace(options, time_limit_s=exact_limit))
     if exact.plan is not None:
-        labels = np.array([exact.plan.assignment[u.id] for u in data.graph.units])
+        labels = labels_of(exact.plan, data.graph)
         lo, hi = load_ratios(data.calls, labels, 12)
         balance, km = f"{lo:.3f}–{hi:.3f}", f"{call_weighted_km(data, labels):,.0f}"
     else:

@@ -21,6 +21,8 @@ from patrolgrid.core.auth import Perm
 from patrolgrid.core.auth.views import router as auth_router
 from patrolgrid.core.realtime import Hub
 from patrolgrid.core.system_views import router as system_router
+from patrolgrid.grids import views as grids_views
+from patrolgrid.grids.flows import Grids
 from patrolgrid.incidents import views as incidents_views
 from patrolgrid.incidents.flows import Incidents
 from patrolgrid.org import flows as org_flows
@@ -51,6 +53,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(command_views.router)
     app.include_router(sms_views.router)
     app.include_router(cameras_views.router)
+    app.include_router(grids_views.router)
     cameras_views.mount_media(app)
     app.state.me_extensions = [org_service.me_extension]
 
@@ -77,6 +80,8 @@ async def start(app: FastAPI, hub: Hub) -> None:
     )
     command_views.register_realtime(hub, state.command)
     await state.command.start()
+    state.grids = Grids(state.db, state.bus, state.routing_graph)
+    grids_views.register_realtime(hub)
     state.sms_sender = SmsSender(state.db, LogProvider())
     state.sms_sender.start()
     state.background = []
@@ -99,6 +104,8 @@ async def stop(app: FastAPI) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    if hasattr(app.state, "grids"):
+        await app.state.grids.stop()
     if hasattr(app.state, "sms_sender"):
         await app.state.sms_sender.stop()
     if hasattr(app.state, "command"):

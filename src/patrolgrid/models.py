@@ -12,6 +12,17 @@ from patrolgrid.command.models import (
 from patrolgrid.core.audit import AuditEntry
 from patrolgrid.core.auth.models import AuthToken, User
 from patrolgrid.core.db import Base
+from patrolgrid.grids.models import (
+    Accident,
+    AreaFigures,
+    DesignJob,
+    GridPlan,
+    GridSettings,
+    PlanGrid,
+    PlanUnit,
+    Territory,
+    UnitRating,
+)
 from patrolgrid.incidents.models import Assignment, Incident, IncidentEvent, IncidentPhoto
 from patrolgrid.org.models import Brigade, Person, Squadron
 from patrolgrid.roads.models import Area, Road, RoadNetwork, RoadNode, RoadSegment
@@ -21,15 +32,20 @@ from patrolgrid.tracking.models import Alarm, Device, PersonState, Position
 metadata = Base.metadata
 
 __all__ = [
+    "Accident",
     "Alarm",
     "Area",
+    "AreaFigures",
     "Assignment",
     "AuditEntry",
     "AuthToken",
     "Brigade",
     "Camera",
     "CommandGroup",
+    "DesignJob",
     "Device",
+    "GridPlan",
+    "GridSettings",
     "GroupMember",
     "GroupMessage",
     "Incident",
@@ -37,6 +53,8 @@ __all__ = [
     "IncidentPhoto",
     "Person",
     "PersonState",
+    "PlanGrid",
+    "PlanUnit",
     "Position",
     "Road",
     "RoadNetwork",
@@ -46,6 +64,8 @@ __all__ = [
     "SosAlert",
     "SosResponder",
     "Squadron",
+    "Territory",
+    "UnitRating",
     "User",
     "VideoSession",
     "metadata",

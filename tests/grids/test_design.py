@@ -29,6 +29,7 @@ from patrolgrid.grids.design import (
     evaluate_plan,
     validate_plan,
 )
+from patrolgrid.grids.design.generate import generated_network
 from tests.conftest import SHARED
 
 DISTRICTING = SHARED / "data" / "districting"
@@ -391,6 +392,21 @@ def test_any_plan_returned_is_contiguous_and_respects_locks(
         assert err.code == "grids.design.locks_unsatisfiable"
         return
     assert_sound(plan, graph, k)
+
+
+def test_generated_two_thousand_units_into_ten_grids_in_seconds() -> None:
+    graph = generated_network(2000, seed=1)
+    assert generated_network(2000, seed=1) == graph  # seeded: the same instance every time
+    assert len(graph.units) == 2000 and 2.5 <= 2 * len(graph.edges) / 2000 <= 4
+    plan = design_grids(graph, 10, DesignOptions(max_rounds=300, patience=100))
+    assert_sound(plan, graph, 10)
+    assert plan.excess == 0
+    assert plan.metrics.max_deviation <= 0.05 + 1e-9
+    assert plan.elapsed_s < 15  # ~1 s on an idle machine; the margin is for a shared one
+    # The search improves on its own seed (spanning-tree bipartition + flips).
+    seed_only = design_grids(graph, 10, DesignOptions(max_rounds=0))
+    assert_sound(seed_only, graph, 10)
+    assert plan.objective < seed_only.objective
 
 
 # ------------------------------------------------------------------ real instances

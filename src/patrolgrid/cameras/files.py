@@ -34,6 +34,7 @@ from patrolgrid.cameras.models import (
     stream_problem,
 )
 from patrolgrid.core.errors import AppError, LocalizedValueError
+from patrolgrid.core.text import plain_text
 from patrolgrid.geo.coords import bd09_to_wgs84, gcj02_to_wgs84
 from patrolgrid.org.files import MAX_BYTES, MAX_ROWS, RowError, read_rows
 from patrolgrid.org.models import Squadron
@@ -253,6 +254,10 @@ def _check_row(
         else:
             squadron_id = squadron.id
     note = record.get("note", "").strip()
+    try:
+        plain_text(note, multiline=True)
+    except LocalizedValueError as exc:
+        errors.append(RowError(line, "note", exc.code, exc.zh, exc.en))
     if len(note) > 500:
         errors.append(
             RowError(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrolgrid.core.db import Base, RowId, UTCDateTime, utcnow
 from patrolgrid.core.errors import LocalizedValueError
+from patrolgrid.core.text import plain_text
 from patrolgrid.org.models import Squadron
 
 MEDIA_PREFIX = "/media/"
@@ -86,7 +87,7 @@ def check_code(value: str) -> str:
 
 
 def check_name(value: str) -> str:
-    value = value.strip()
+    value = plain_text(value.strip())
     if not value:
         raise LocalizedValueError("cameras.name_required", "名称不能为空", "Name is required")
     if len(value) > 100:
@@ -94,6 +95,10 @@ def check_name(value: str) -> str:
             "cameras.name_too_long", "名称不能超过 100 个字符", "Name: at most 100 characters"
         )
     return value
+
+
+def check_note(value: str | None) -> str | None:
+    return None if value is None else plain_text(value, multiline=True)
 
 
 def check_lon(value: float) -> float:
@@ -253,6 +258,7 @@ class CameraIn(BaseModel):
 
     _code = field_validator("code")(check_code)
     _name = field_validator("name")(check_name)
+    _note = field_validator("note")(check_note)
     _lon = field_validator("lon")(check_lon)
     _lat = field_validator("lat")(check_lat)
     _heading = field_validator("heading")(check_heading)
@@ -303,6 +309,8 @@ class CameraUpdate(BaseModel):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return None if value is None else check_stream_url(value)
+
+    _note = field_validator("note")(check_note)
 
 
 class CameraOut(BaseModel):

@@ -250,10 +250,12 @@ class _Builder:
         lanes: int | None,
         points: Sequence[Point],
         oneway: Oneway = Oneway.no,
+        *,
+        bridge: bool = False,
     ) -> None:
         self.polylines.append((len(self.roads), list(points)))
         speed = float(maxspeed) if maxspeed is not None else None
-        self.roads.append(Road(f"demo:{key}", name, highway, oneway, speed, lanes))
+        self.roads.append(Road(f"demo:{key}", name, highway, oneway, speed, lanes, bridge))
 
     def street(self, key: str, street: _Street, points: Sequence[Point]) -> None:
         name, highway, maxspeed, lanes, oneway = street
@@ -375,7 +377,7 @@ def _seat(builder: _Builder) -> tuple[dict[tuple[int, int], Point], dict[tuple[i
     _grid_streets(builder, "south", south, _SOUTH_ROW_STREETS, south_columns)
 
     bridge = [seat[(centre, 0)], (0.0, river_y(0.0)), south[(south_centre, 0)]]
-    builder.road(BRIDGE_KEY, "长江大桥", "primary", 60, 4, bridge)
+    builder.road(BRIDGE_KEY, "长江大桥", "primary", 60, 4, bridge, bridge=True)
     return seat, south
 
 

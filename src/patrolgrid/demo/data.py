@@ -63,6 +63,20 @@ POSTS: dict[PersonKind, list[str]] = {
     PersonKind.public_welfare: ["文明劝导", "路口协勤"],
 }
 
+# Which demo areas each squadron works in (by squadron code): its territory for grid design,
+# and where the simulator's patrols go. Towns joined by a road share a squadron where they can
+# (黄石–龙角), so that their grids can be contiguous; the expressway squadron has the towns at
+# the ends of the riverside expressway (江口, 红狮) and the road south-east (故陵).
+SQUADRON_AREAS: dict[str, tuple[str, ...]] = {
+    "SQ01": ("青龙街道",),
+    "SQ02": ("双江街道",),
+    "SQ03": ("人和街道", "盘龙街道"),
+    "SQ04": ("江口镇", "红狮镇", "故陵镇"),
+    "SQ05": ("黄石镇", "龙角镇", "凤鸣镇", "南溪镇", "清水土家族乡"),
+}
+# Grids per squadron in the demo's designed plan (at most one per police officer: one 路警 each).
+DEMO_GRIDS: dict[str, int] = {"SQ01": 4, "SQ02": 4, "SQ03": 3, "SQ04": 3, "SQ05": 4}
+
 # Per squadron: police, auxiliaries, public-welfare staff.
 STRENGTH: list[tuple[int, int, int]] = [(5, 10, 3), (5, 10, 3), (4, 8, 2), (3, 6, 0), (4, 6, 4)]
 

@@ -12,6 +12,7 @@ from patrolgrid.core.bus import Bus
 from patrolgrid.demo import data
 from patrolgrid.demo.cameras import ensure_demo_cameras
 from patrolgrid.demo.county import generate_demo_county
+from patrolgrid.demo.grids import ensure_demo_grids
 from patrolgrid.demo.simulator import register_demo_devices
 from patrolgrid.org import flows as org_flows
 from patrolgrid.org.models import BrigadeUpdate, Person, PersonIn, PersonKind, SquadronIn
@@ -33,6 +34,7 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
     if await session.scalar(select(User).where(User.username == "commander")) is not None:
         await register_demo_devices(session)
         await ensure_demo_cameras(session, bus)  # demos loaded before cameras existed
+        await ensure_demo_grids(session, bus)  # demos loaded before grids existed
         return False
     actor = audit.SYSTEM
     await org_flows.update_brigade(
@@ -82,4 +84,5 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
             await org_flows.link_user(session, bus, person.id, user.id, actor)
     await register_demo_devices(session)
     await ensure_demo_cameras(session, bus, county.network if county else None)
+    await ensure_demo_grids(session, bus, county)
     return True

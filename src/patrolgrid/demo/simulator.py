@@ -24,6 +24,7 @@ from patrolgrid.core import audit
 from patrolgrid.core.audit import SYSTEM
 from patrolgrid.core.db import Database, utcnow
 from patrolgrid.core.errors import AppError
+from patrolgrid.demo.data import SQUADRON_AREAS
 from patrolgrid.demo.incident_play import IncidentPlay
 from patrolgrid.geo.network import LonLat
 from patrolgrid.geo.routing import Router
@@ -39,14 +40,6 @@ log = logging.getLogger(__name__)
 
 DEVICE_PREFIX = "demo-"
 REPORT_SECONDS = 5.0
-# Which demo areas each demo squadron works in (by squadron code).
-SQUADRON_AREAS: dict[str, tuple[str, ...]] = {
-    "SQ01": ("青龙街道",),
-    "SQ02": ("双江街道",),
-    "SQ03": ("人和街道", "盘龙街道"),
-    "SQ04": ("黄石镇", "江口镇", "红狮镇", "故陵镇"),
-    "SQ05": ("凤鸣镇", "南溪镇", "龙角镇", "清水土家族乡"),
-}
 
 
 @dataclass

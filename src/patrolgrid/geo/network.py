@@ -26,6 +26,7 @@ class Road:
     oneway: Oneway
     maxspeed_kmh: float | None
     lanes: int | None
+    bridge: bool = False  # OSM bridge=* (anything but "no"): may cross a barrier such as a river
 
 
 @dataclass(frozen=True)

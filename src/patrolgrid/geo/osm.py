@@ -25,7 +25,8 @@ motorway links and roundabouts (`junction=roundabout|circular`) are one-way. `ma
 in km/h ("50", "50 km/h"), mph or knots and converted; zone values ("CN:urban", "RU:rural"),
 "none", "signals", "walk" and garbage give None, so routing falls back to the per-class default
 (`geo.speeds`) rather than guessing a country's law. Where several limits are given ("60;40") the
-lowest is used.
+lowest is used. `bridge` (yes, viaduct, ... anything but no) marks the road as a bridge, which grid
+design lets cross a barrier such as a river.
 
 Segments: a way is cut at every node used more than once by the kept ways (shared by two ways, or
 visited twice by one, such as a loop) and at its ends. Repeated consecutive node references are
@@ -97,6 +98,7 @@ _EXCLUDED_SERVICE = frozenset({"parking_aisle", "driveway", "drive-through"})
 _CAR_ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")
 _NO_CAR_ACCESS = frozenset({"no", "private"})
 _NAME_KEYS = ("name:zh-Hans", "name:zh", "name")
+_NOT_BRIDGE = frozenset({"no", "false", "0", ""})
 
 _SPEED_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph|knots)?", re.IGNORECASE)
 _KMH_PER_UNIT = {"km/h": 1.0, "kmh": 1.0, "kph": 1.0, "mph": 1.609344, "knots": 1.852}
@@ -210,6 +212,7 @@ def road_from_tags(source_id: str, tags: Tags) -> Road:
         oneway=parse_oneway(tags),
         maxspeed_kmh=parse_maxspeed(tags.get("maxspeed")),
         lanes=parse_lanes(tags.get("lanes")),
+        bridge=(tags.get("bridge") or "no").strip().lower() not in _NOT_BRIDGE,
     )
 
 

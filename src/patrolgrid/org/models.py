@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrolgrid.core.db import Base, RowId, UTCDateTime, utcnow
 from patrolgrid.core.errors import LocalizedValueError
+from patrolgrid.core.text import plain_text
 
 
 class PersonKind(StrEnum):
@@ -110,7 +111,7 @@ def check_badge(value: str) -> str:
 
 
 def check_name(value: str) -> str:
-    value = value.strip()
+    value = plain_text(value.strip())
     if not value:
         raise LocalizedValueError("org.name_required", "姓名不能为空", "Name is required")
     return value

@@ -9,11 +9,12 @@ import datetime as dt
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from patrolgrid.core.db import Base, UTCDateTime, utcnow
 from patrolgrid.core.errors import LocalizedValueError
+from patrolgrid.roads.keys import AREA_KEY_MAX, SEGMENT_KEY_MAX
 
 
 class RoadNetwork(Base):
@@ -40,6 +41,7 @@ class Road(Base):
     oneway: Mapped[str] = mapped_column(String(10))
     maxspeed_kmh: Mapped[float | None] = mapped_column(Float, nullable=True)
     lanes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    bridge: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class RoadNode(Base):
@@ -56,6 +58,8 @@ class RoadSegment(Base):
     __table_args__ = (Index("ix_road_segments_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable across re-imports (roads/keys.py), unlike the id: what grid plans are keyed by.
+    key: Mapped[str] = mapped_column(String(SEGMENT_KEY_MAX), unique=True)
     road_id: Mapped[int] = mapped_column(ForeignKey("roads.id", ondelete="CASCADE"), index=True)
     from_node_id: Mapped[int] = mapped_column(ForeignKey("road_nodes.id", ondelete="CASCADE"))
     to_node_id: Mapped[int] = mapped_column(ForeignKey("road_nodes.id", ondelete="CASCADE"))
@@ -73,6 +77,7 @@ class Area(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(AREA_KEY_MAX), unique=True)  # stable (roads/keys.py)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     admin_level: Mapped[int | None] = mapped_column(Integer, nullable=True)

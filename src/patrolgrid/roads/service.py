@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patrolgrid.geo.network import ParsedNetwork
+from patrolgrid.roads.keys import area_keys, segment_keys
 from patrolgrid.roads.models import Area, Road, RoadNetwork, RoadNode, RoadSegment
 
 BBox = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
@@ -78,16 +79,19 @@ async def replace_network(
                 "oneway": road.oneway.value,
                 "maxspeed_kmh": road.maxspeed_kmh,
                 "lanes": road.lanes,
+                "bridge": road.bridge,
             }
             for index, road in enumerate(parsed.roads, start=1)
         ],
     )
     segment_rows = []
+    keys = segment_keys(parsed)
     for index, segment in enumerate(parsed.segments, start=1):
         min_lon, min_lat, max_lon, max_lat = _bbox(segment.coords)
         segment_rows.append(
             {
                 "id": index,
+                "key": keys[index - 1],
                 "road_id": segment.road_index + 1,
                 "from_node_id": node_ids[segment.from_node],
                 "to_node_id": node_ids[segment.to_node],
@@ -101,12 +105,14 @@ async def replace_network(
         )
     await _insert(session, RoadSegment, segment_rows)
     area_rows = []
+    akeys = area_keys(parsed)
     for index, area in enumerate(parsed.areas, start=1):
         min_lon, min_lat, max_lon, max_lat = _bbox(_polygon_points(area.geometry))
         area_rows.append(
             {
                 "id": index,
                 "source_id": area.source_id,
+                "key": akeys[index - 1],
                 "name": area.name,
                 "kind": area.kind.value,
                 "admin_level": area.admin_level,

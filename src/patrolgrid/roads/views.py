@@ -171,6 +171,7 @@ async def segments(
                 "geometry": {"type": "LineString", "coordinates": coords},
                 "properties": {
                     "id": segment.id,
+                    "key": segment.key,
                     "road_id": road.id,
                     "name": road.name,
                     "highway": road.highway,
@@ -209,6 +210,7 @@ async def areas(session: Session, _: MapReader) -> JSONResponse:
             "geometry": area.geometry,
             "properties": {
                 "id": area.id,
+                "key": area.key,
                 "name": area.name,
                 "kind": area.kind,
                 "admin_level": area.admin_level,

@@ -120,8 +120,10 @@ class OsmAndEndpoint:
     This is the hottest endpoint (every phone, every few seconds), so it is served by a plain
     Starlette route placed ahead of FastAPI's routes (`osmand_route`), and on the OsmAnd port,
     rather than by a FastAPI route: no route table walk, no dependency solving, no Request or
-    Response objects. `bench/tracking.py` measured FastAPI's route at about twice the cost of
-    this per report. The FastAPI routes below document it in OpenAPI and are shadowed by it.
+    Response objects. In-process, with the ingest stubbed out, a report took ~94 µs through
+    FastAPI's route and takes ~18 µs through this one; `bench/tracking.py` single GETs went
+    from ~2,900 to ~5,200 positions/s. The FastAPI routes below document it in OpenAPI and are
+    shadowed by it.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

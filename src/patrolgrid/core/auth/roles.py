@@ -51,6 +51,8 @@ class Perm(StrEnum):
     sos_raise = "sos:raise"  # press SOS in the officer app, answer a colleague's SOS
     sos_handle = "sos:handle"  # acknowledge and resolve an SOS
     groups_command = "groups:command"  # form, run and close any command group
+    grids_read = "grids:read"  # grid plans, units, figures, design jobs
+    grids_manage = "grids:manage"  # territories, figures, design, edit and activate grid plans
 
 
 _EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read, Perm.map_read}
@@ -59,6 +61,7 @@ _DESK = _EVERYONE | {
     Perm.tracking_read,
     Perm.cameras_read,
     Perm.incidents_read,
+    Perm.grids_read,
 }
 _FIELD = _EVERYONE | {Perm.incidents_respond, Perm.sos_raise}
 
@@ -74,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.incidents_dispatch,
             Perm.sos_handle,
             Perm.groups_command,
+            Perm.grids_manage,
         }
     ),
     Role.operator: frozenset(

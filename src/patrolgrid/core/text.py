@@ -1,0 +1,25 @@
+"""Rules for free text people type (names, notes): what a form, an import or an API client
+may not put in it."""
+
+from __future__ import annotations
+
+import re
+
+from patrolgrid.core.errors import LocalizedValueError
+
+# C0 controls except tab, line feed and carriage return, DEL, and the C1 controls: nothing a
+# person means to type, and what spreadsheets (XLSX) cannot store.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\t\r\n]")
+
+
+def plain_text(value: str, *, multiline: bool = False) -> str:
+    """`value` unchanged if it has no control characters (line breaks only when `multiline`),
+    else a LocalizedValueError with the code `text.control_characters`."""
+    if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
+        raise LocalizedValueError(
+            "text.control_characters",
+            "不能包含控制字符" + ("" if multiline else "或换行"),
+            "Must not contain control characters" + ("" if multiline else " or line breaks"),
+        )
+    return value
