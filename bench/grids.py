@@ -25,7 +25,7 @@ Methods, each run with seeds 0, 1, 2 (alternating, so all meet the same machine 
 Every plan is scored by the engine's `evaluate_plan` (same balance, contiguity, cut edges and
 distance for all), and on Carrollton by the independent call-weighted km of bench/_instances.py.
 
-Run from the repository root: `.venv/bin/python bench/grids.py` (about 4 minutes; writes its
+Run from the repository root: `.venv/bin/python bench/grids.py` (about 5 minutes; writes its
 section of bench/RESULTS.md); `--quick` for one seed and short searches, writing nothing.
 """
 
