@@ -56,7 +56,9 @@ e2e: $(VENV)/.installed chromium ffmpeg web
 bench: $(VENV)/.installed  ## benchmarks; results go to bench/RESULTS.md (not part of make test)
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/grids.py
-	@test ! -f bench/tracking.py || $(BIN)/python bench/tracking.py
+	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/tracking.py
+	$(BIN)/python bench/sos.py
 
 chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download browsers here)
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && \

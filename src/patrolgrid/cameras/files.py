@@ -34,7 +34,7 @@ from patrolgrid.cameras.models import (
     stream_problem,
 )
 from patrolgrid.core.errors import AppError, LocalizedValueError
-from patrolgrid.core.text import plain_text
+from patrolgrid.core.text import plain_text, spreadsheet_row
 from patrolgrid.geo.coords import bd09_to_wgs84, gcj02_to_wgs84
 from patrolgrid.org.files import MAX_BYTES, MAX_ROWS, RowError, read_rows
 from patrolgrid.org.models import Squadron
@@ -335,9 +335,9 @@ def export_cameras(cameras: list[Camera], fmt: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "摄像头"
-    sheet.append(EXPORT_HEADER)
+    sheet.append(spreadsheet_row(EXPORT_HEADER))
     for row in rows:
-        sheet.append(row)
+        sheet.append(spreadsheet_row(row))
     widths = (12, 22, 13, 12, 8, 48, 10, 14, 24, 6)
     for column, width in zip("ABCDEFGHIJ", widths, strict=True):
         sheet.column_dimensions[column].width = width

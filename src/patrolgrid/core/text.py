@@ -4,6 +4,7 @@ may not put in it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from patrolgrid.core.errors import LocalizedValueError
 
@@ -23,3 +24,13 @@ def plain_text(value: str, *, multiline: bool = False) -> str:
             "Must not contain control characters" + ("" if multiline else " or line breaks"),
         )
     return value
+
+
+# What XLSX cells cannot hold (openpyxl refuses them): C0 controls except tab, LF and CR.
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def spreadsheet_row(values: Sequence[object]) -> list[object]:
+    """A row as an XLSX sheet can store it. Input is checked where it enters (`plain_text`);
+    this keeps an export working for text stored before that check existed."""
+    return [_NOT_IN_XLSX.sub("", v) if isinstance(v, str) else v for v in values]

@@ -25,6 +25,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from patrolgrid.core.errors import AppError
+from patrolgrid.core.text import spreadsheet_row
 from patrolgrid.geo.coords import bd09_to_wgs84, gcj02_to_wgs84
 from patrolgrid.grids.models import FIGURE_LABELS, Evaluation, Figure
 from patrolgrid.org.files import RowError, read_rows
@@ -500,7 +501,7 @@ def plan_xlsx(evaluation: Evaluation, units: Sequence[ExportUnit], title: str) -
     workbook = Workbook()
     grids = workbook.active
     grids.title = "网格"
-    grids.append([title])
+    grids.append(spreadsheet_row([title]))
     grids.append(
         [
             "网格编号",
@@ -517,36 +518,42 @@ def plan_xlsx(evaluation: Evaluation, units: Sequence[ExportUnit], title: str) -
     )
     for grid in evaluation.grids:
         grids.append(
-            [
-                grid.number,
-                grid.name,
-                grid.colour,
-                grid.units,
-                _round(grid.workload, 6),
-                _round(grid.workload_ratio),
-                _round(grid.deviation),
-                "是" if grid.contiguous else "否",
-                *(_round(grid.figures.get(f, 0.0)) for f in figures),
-                *(
-                    "" if f not in grid.figure_ratios else _round(grid.figure_ratios[f])
-                    for f in figures
-                ),
-            ]
+            spreadsheet_row(
+                [
+                    grid.number,
+                    grid.name,
+                    grid.colour,
+                    grid.units,
+                    _round(grid.workload, 6),
+                    _round(grid.workload_ratio),
+                    _round(grid.deviation),
+                    "是" if grid.contiguous else "否",
+                    *(_round(grid.figures.get(f, 0.0)) for f in figures),
+                    *(
+                        "" if f not in grid.figure_ratios else _round(grid.figure_ratios[f])
+                        for f in figures
+                    ),
+                ]
+            )
         )
     sheet = workbook.create_sheet("单元")
-    sheet.append(["单元编号", "类型", "名称", "所属区域", "网格编号", "锁定", *labels])
+    sheet.append(
+        spreadsheet_row(["单元编号", "类型", "名称", "所属区域", "网格编号", "锁定", *labels])
+    )
     kind_zh = {"segment": "路段", "area": "区域"}
     for unit in units:
         sheet.append(
-            [
-                unit.key,
-                kind_zh.get(unit.kind, unit.kind),
-                unit.name,
-                unit.area,
-                "" if unit.grid is None else unit.grid,
-                "是" if unit.locked else "否",
-                *(_round(unit.figures.get(f, 0.0)) for f in figures),
-            ]
+            spreadsheet_row(
+                [
+                    unit.key,
+                    kind_zh.get(unit.kind, unit.kind),
+                    unit.name,
+                    unit.area,
+                    "" if unit.grid is None else unit.grid,
+                    "是" if unit.locked else "否",
+                    *(_round(unit.figures.get(f, 0.0)) for f in figures),
+                ]
+            )
         )
     for column, width in zip("ABCDEF", (44, 10, 20, 16, 10, 8), strict=True):
         sheet.column_dimensions[column].width = width

@@ -19,6 +19,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from patrolgrid.core.errors import AppError, LocalizedValueError
+from patrolgrid.core.text import spreadsheet_row
 from patrolgrid.org.models import (
     KIND_LABELS,
     Person,
@@ -279,9 +280,9 @@ def export_people(people: list[Person], fmt: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "人员"
-    sheet.append(EXPORT_HEADER)
+    sheet.append(spreadsheet_row(EXPORT_HEADER))
     for row in rows:
-        sheet.append(row)
+        sheet.append(spreadsheet_row(row))
     for column, width in zip("ABCDEF", (10, 14, 10, 20, 14, 16), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
