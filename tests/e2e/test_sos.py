@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,9 +32,9 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     Page,
+    Playwright,
     WebSocketRoute,
     expect,
-    sync_playwright,
 )
 
 from patrolgrid.app import STATIC_DIR
@@ -91,16 +90,13 @@ def sos_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def media_browser() -> Iterator[Browser]:
+def media_browser(playwright: Playwright) -> Iterator[Browser]:
     """Chromium with a fake camera (a moving test pattern) and microphone (a beep)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: `make chromium` installs it", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *MEDIA_ARGS]
-        )
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *MEDIA_ARGS]
+    )
+    yield browser
+    browser.close()
 
 
 class Scene:
