@@ -29,6 +29,7 @@ from patrolgrid.core.errors import AppError, field_error, not_found
 from patrolgrid.core.uploads import image_type
 from patrolgrid.incidents import service
 from patrolgrid.incidents.models import (
+    CHINA_TIME,
     FINISHED,
     LIVE,
     PROGRESS,
@@ -59,7 +60,6 @@ from patrolgrid.tracking.roster import LiveRoster
 
 log = logging.getLogger(__name__)
 TOPIC = "incidents"
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 # A location farther than this from every road keeps its own point and gets no road name.
 ROAD_SNAP_LIMIT_M = 500.0
 SNAP_REFRESH_SECONDS = 0.5

@@ -3,13 +3,13 @@ computed from the first time each step was reached. Plain Python over the incide
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
 from patrolgrid.incidents.models import (
+    CHINA_TIME,
     Incident,
     IncidentStatus,
     IncidentType,
@@ -18,7 +18,6 @@ from patrolgrid.incidents.models import (
 )
 from patrolgrid.incidents.service import durations
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 TYPE_LABELS = {
     IncidentType.congestion: "拥堵",
     IncidentType.accident: "事故",

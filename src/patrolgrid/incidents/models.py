@@ -82,6 +82,8 @@ LIVE = frozenset(
     }
 )
 FINISHED = frozenset({IncidentStatus.closed, IncidentStatus.cancelled})
+# Incident codes and daily metrics follow the local calendar day (China Standard Time).
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 
 
 class Incident(Base):

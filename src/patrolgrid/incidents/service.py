@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer
 
 from patrolgrid.geo.coords import amap_navigation_url, baidu_navigation_url
 from patrolgrid.incidents.models import (
+    FINISHED,
     LIVE,
     Assignment,
     AssignmentOut,
@@ -37,7 +38,6 @@ from patrolgrid.tracking.models import Status
 
 # Who may be recommended: on duty and free to go (not en route, on scene, SOS or offline).
 AVAILABLE = (Status.on_duty.value, Status.patrolling.value)
-_FINISHED = (IncidentStatus.closed.value, IncidentStatus.cancelled.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +69,9 @@ def _filtered(query: Query, filters: Filters) -> Query:
     if filters.squadron_id is not None:
         query = query.where(Incident.squadron_id == filters.squadron_id)
     if filters.active is True:
-        query = query.where(Incident.status.not_in(_FINISHED))
+        query = query.where(Incident.status.not_in(FINISHED))
     elif filters.active is False:
-        query = query.where(Incident.status.in_(_FINISHED))
+        query = query.where(Incident.status.in_(FINISHED))
     if filters.since is not None:
         query = query.where(Incident.created_at >= filters.since)
     if filters.until is not None:
@@ -276,7 +276,7 @@ def assignment_out(assignment: Assignment, person: Person, now: dt.datetime) -> 
 def needs_attention(incident: Incident, assignments: Sequence[AssignmentOut]) -> bool:
     """The console highlights an incident that waits on the operator: an officer has not
     accepted in time, or everyone sent declined or was withdrawn."""
-    if incident.status in _FINISHED:
+    if incident.status in FINISHED:
         return False
     if any(a.overdue for a in assignments):
         return True
