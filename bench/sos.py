@@ -153,10 +153,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def measure(quick: bool) -> list[str]:
+def measure(quick: bool, database: str) -> list[str]:
     run = Run.begin()
     count = 40 if quick else 200
-    backend = load.make_backend("sqlite")
+    backend = load.make_backend(database)
     asyncio.run(load.seed(backend))
     asyncio.run(seed_extra(backend.url))
     port, osmand_port = load.free_port(), load.free_port()
@@ -261,13 +261,16 @@ def measure(quick: bool) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run; writes nothing")
+    parser.add_argument(
+        "--postgresql", action="store_true", help="PostgreSQL at 127.0.0.1 instead of SQLite"
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
         run_role(args.role, args.spec)
         return
-    lines = measure(args.quick)
+    lines = measure(args.quick, "postgresql" if args.postgresql else "sqlite")
     print("\n".join(lines))
     if not args.quick:
         write_section("sos.py", ["## SOS to every console (`bench/sos.py`)", "", *lines])

@@ -86,6 +86,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         bus_url="memory://",
         secret_key="test-secret-key",
         ws_heartbeat_seconds=0.5,
+        freeze_startup_heap=False,
     )
 
 

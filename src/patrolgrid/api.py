@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 
 import uvicorn
@@ -84,7 +85,7 @@ async def start(app: FastAPI, hub: Hub) -> None:
     grids_views.register_realtime(hub)
     state.sms_sender = SmsSender(state.db, LogProvider())
     state.sms_sender.start()
-    state.background = []
+    state.background = [asyncio.create_task(_warm_up(app), name="warm-up")]
     if state.settings.osmand_port:
         state.background.append(
             asyncio.create_task(
@@ -97,6 +98,16 @@ async def start(app: FastAPI, hub: Hub) -> None:
 
         state.simulator = Simulator(state.db, state.tracking, state.routing_graph, state.incidents)
         state.background.append(asyncio.create_task(state.simulator.run(), name="simulator"))
+
+
+async def _warm_up(app: FastAPI) -> None:
+    """Build the routing graph now, not on the first dispatch or SOS; then, by config, take what
+    start-up loaded out of the cyclic collector's scans (see `freeze_startup_heap`)."""
+    async with app.state.db.sessions() as session:
+        await app.state.routing_graph.router(session)
+    if app.state.settings.freeze_startup_heap:
+        gc.collect()
+        gc.freeze()
 
 
 async def stop(app: FastAPI) -> None:

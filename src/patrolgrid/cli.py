@@ -70,6 +70,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
         ws_ping_interval=20,
         ws_ping_timeout=20,
     )

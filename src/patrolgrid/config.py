@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     bus_url: str = Field("memory://", description="memory:// (one process) or redis://host:port/db")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    access_log: bool = Field(
+        False,
+        description="Log every HTTP request. Off by default: every phone reports once a second, "
+        "and the reverse proxy in front (nginx) keeps the access log in production.",
+    )
     secret_key: str = Field("", description="Empty: generated on first run, kept in data_dir.")
     locale: Literal["zh-CN", "en"] = "zh-CN"
     session_hours: int = Field(12, ge=1, le=24 * 30)
@@ -74,6 +79,13 @@ class Settings(BaseSettings):
     map_tile_size: int = Field(256, ge=64, le=1024)
     map_tile_max_zoom: int = Field(19, ge=1, le=24)
     # Video files served at /media/ to signed-in camera viewers (the demo's generated clips);
+    freeze_startup_heap: bool = Field(
+        True,
+        description="After start-up (routing graph built), move every object then alive out of "
+        "the cyclic garbage collector's scans (gc.freeze): a county's network is hundreds of "
+        "thousands of objects, and scanning them made full collections pause the event loop "
+        "for 100-300 ms under load. Tests that start many apps in one process turn it off.",
+    )
     # empty: data_dir/media.
     media_dir: Path | None = None
 

@@ -43,6 +43,7 @@ from patrolgrid.command.models import (
     SosOut,
     SosResponder,
     SosStatus,
+    TrailPoint,
     VideoSession,
 )
 from patrolgrid.config import Settings
@@ -55,6 +56,7 @@ from patrolgrid.core.bus import Bus, Event, Subscription
 from patrolgrid.core.db import Database, utcnow
 from patrolgrid.core.errors import AppError, field_error, not_found
 from patrolgrid.core.uploads import image_type
+from patrolgrid.duty import service as duty_service
 from patrolgrid.incidents import service as incidents_service
 from patrolgrid.incidents.models import LIVE
 from patrolgrid.org import service as org_service
@@ -145,11 +147,9 @@ class Command:
     ) -> SosAlert:
         """The one open SOS of this person: found if already raised (a retry, a second press,
         the app and the device both), else created, announced and fanned out."""
-        if data is not None:
-            again = await service.sos_by_client_ref(session, data.client_ref)
-            if again is not None:
-                return again
-        existing = await service.open_sos_of(session, person.id)
+        existing = await service.repeated_sos(
+            session, person.id, data.client_ref if data is not None else None
+        )
         if existing is not None:
             if alarm_id is not None and existing.alarm_id is None:
                 existing.alarm_id = alarm_id
@@ -183,8 +183,17 @@ class Command:
             await self.tracking.set_status(session, person.id, Status.sos, by.actor, allowed=None)
         else:
             await session.commit()
-        # Every console first; working out whose phones to ring comes after.
-        await self.publish_sos(sos.id)
+        # Every console first, from the rows in hand (no read between the commit and the
+        # alarm); whose phones to ring, the trail and the responders follow in the update.
+        trail = (
+            [TrailPoint(ts=state.ts, lon=state.lon, lat=state.lat)]
+            if state is not None
+            and state.ts is not None
+            and state.lon is not None
+            and state.lat is not None
+            else []
+        )
+        await self._broadcast(service.build_sos_out(sos, person, state, [], trail), {})
         notified = await self._fan_out(session, sos, person)
         audit.record(
             session, audit.SYSTEM, "sos.fanned_out", "sos", sos.id, after={"notified": notified}
@@ -195,7 +204,9 @@ class Command:
         return sos
 
     async def _fan_out(self, session: AsyncSession, sos: SosAlert, person: Person) -> list[int]:
-        """Who is told: the squadron's people on duty, and anyone on duty near enough by road."""
+        """Who is told: anyone on duty near enough by road, the raiser's grid members (posted to
+        the same grid in the active plan, on duty or not: the team that works together), and
+        the squadron's people on duty."""
         since = utcnow() - dt.timedelta(seconds=self.settings.tracking_offline_after_seconds)
         on_duty = {
             pid: (lon, lat)
@@ -206,7 +217,10 @@ class Command:
         router = await self.graph.router(session)
         if router is not None and sos.lon is not None and sos.lat is not None and on_duty:
             ids = list(on_duty)
-            times = router.travel_seconds_to(
+            # In a thread: the search is milliseconds of CPU that would otherwise hold up the
+            # event loop, and with it the next SOS and every console's positions.
+            times = await asyncio.to_thread(
+                router.travel_seconds_to,
                 (sos.lon, sos.lat),
                 [on_duty[i] for i in ids],
                 limit_s=self.settings.sos_nearby_seconds,
@@ -214,6 +228,9 @@ class Command:
             )
             for index in times.fastest():
                 chosen[ids[int(index)]] = ("nearby", float(times.seconds[index]))
+        for mate in await duty_service.grid_mates(session, person.id):
+            if mate not in chosen:
+                chosen[mate] = ("grid", None)
         for mate in await service.squadron_mates(session, person.squadron_id, list(on_duty)):
             if mate not in chosen:
                 chosen[mate] = ("group", None)
@@ -365,6 +382,12 @@ class Command:
             sos = await self._sos(session, sos_id)
             out = await service.sos_out(session, sos)
             users = await service.users_of_people(session, [r.person_id for r in out.responders])
+        await self._broadcast(out, users, notify_responders)
+        return out
+
+    async def _broadcast(
+        self, out: SosOut, users: dict[int, int], notify_responders: bool = False
+    ) -> None:
         body = out.model_dump(mode="json")
         await self.bus.publish(Event(TOPIC, "sos", body, critical=True))
         name = "sos.alert" if notify_responders else "sos.update"
@@ -374,7 +397,6 @@ class Command:
             await self.bus.publish(
                 Event(f"user.{out.person_user_id}", "sos.own", body, critical=True)
             )
-        return out
 
     async def _listen(self) -> None:
         assert self._subscription is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -30,6 +30,7 @@ from patrolgrid.command.models import (
 from patrolgrid.core.auth.models import User
 from patrolgrid.org.models import Person
 from patrolgrid.tracking import service as tracking_service
+from patrolgrid.tracking.models import PersonState
 
 TRAIL_BEFORE = dt.timedelta(minutes=10)
 TRAIL_POINTS = 300
@@ -48,11 +49,18 @@ async def open_sos_of(session: AsyncSession, person_id: int) -> SosAlert | None:
     return found
 
 
-async def sos_by_client_ref(session: AsyncSession, client_ref: str) -> SosAlert | None:
-    found: SosAlert | None = await session.scalar(
-        select(SosAlert).where(SosAlert.client_ref == client_ref)
-    )
-    return found
+async def repeated_sos(
+    session: AsyncSession, person_id: int, client_ref: str | None
+) -> SosAlert | None:
+    """What a new press repeats, in one query: the SOS of this `client_ref` (a retry, even of
+    one resolved since), else the person's open SOS."""
+    mine = and_(SosAlert.person_id == person_id, SosAlert.status != SosStatus.resolved.value)
+    same = or_(SosAlert.client_ref == client_ref, mine) if client_ref is not None else mine
+    rows = list(await session.scalars(select(SosAlert).where(same)))
+    for row in rows:
+        if client_ref is not None and row.client_ref == client_ref:
+            return row
+    return rows[0] if rows else None
 
 
 async def open_sos(session: AsyncSession) -> list[SosAlert]:
@@ -133,6 +141,34 @@ async def sos_out(session: AsyncSession, sos: SosAlert) -> SosOut:
     state = await tracking_service.get_state(session, person.id)
     end = dt.datetime.now(dt.UTC)
     points = await tracking_service.track(session, person.id, sos.raised_at - TRAIL_BEFORE, end)
+    return build_sos_out(
+        sos,
+        person,
+        state,
+        [
+            ResponderOut(
+                person_id=p.id,
+                name=p.name,
+                mobile=p.mobile,
+                reason=r.reason,
+                eta_seconds=r.eta_seconds,
+                notified_at=r.notified_at,
+                answered_at=r.answered_at,
+            )
+            for r, p in await responders(session, sos.id)
+        ],
+        [TrailPoint(ts=p.ts, lon=p.lon, lat=p.lat) for p in points[-TRAIL_POINTS:]],
+    )
+
+
+def build_sos_out(
+    sos: SosAlert,
+    person: Person,
+    state: PersonState | None,
+    responders: list[ResponderOut],
+    trail: list[TrailPoint],
+) -> SosOut:
+    """The SOS as clients see it, from rows already loaded (`person` with its squadron)."""
     return SosOut(
         id=sos.id,
         person_id=person.id,
@@ -154,19 +190,8 @@ async def sos_out(session: AsyncSession, sos: SosAlert) -> SosOut:
         resolved_at=sos.resolved_at,
         resolved_by=sos.resolved_by,
         resolution=sos.resolution,
-        responders=[
-            ResponderOut(
-                person_id=p.id,
-                name=p.name,
-                mobile=p.mobile,
-                reason=r.reason,
-                eta_seconds=r.eta_seconds,
-                notified_at=r.notified_at,
-                answered_at=r.answered_at,
-            )
-            for r, p in await responders(session, sos.id)
-        ],
-        trail=[TrailPoint(ts=p.ts, lon=p.lon, lat=p.lat) for p in points[-TRAIL_POINTS:]],
+        responders=responders,
+        trail=trail,
     )
 
 
