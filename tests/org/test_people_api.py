@@ -80,6 +80,8 @@ async def test_person_lifecycle_is_audited(running: Running) -> None:
         ({"kind": "sheriff"}, "kind", "enum"),
         ({"squadron_id": "one"}, "squadron_id", "int_parsing"),
         ({"extra": 1}, "extra", "extra_forbidden"),
+        ({"post": "路警\x07"}, "post", "text.control_characters"),
+        ({"post": "路警\n中队长"}, "post", "text.control_characters"),
     ],
 )
 async def test_bad_person_records_are_refused_and_change_nothing(
@@ -121,6 +123,8 @@ async def test_squadron_names_and_codes_are_unique(running: Running) -> None:
     client, squadron = await _commander(running)
     r = await client.post("/api/org/squadrons", json={"name": "城区一中队", "code": "SQ09"})
     assert r.status_code == 409 and r.json()["code"] == "org.squadron_taken"
+    r = await client.patch(f"/api/org/squadrons/{squadron}", json={"name": "滨江\x1b中队"})
+    assert r.status_code == 422 and r.json()["details"][0]["code"] == "text.control_characters"
     r = await client.patch(f"/api/org/squadrons/{squadron}", json={"name": "滨江中队"})
     assert r.status_code == 200 and r.json()["name"] == "滨江中队"
     assert (await client.delete(f"/api/org/squadrons/{squadron}")).status_code == 204

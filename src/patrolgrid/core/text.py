@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from patrolgrid.core.errors import LocalizedValueError
 
@@ -24,6 +27,15 @@ def plain_text(value: str, *, multiline: bool = False) -> str:
             "Must not contain control characters" + ("" if multiline else " or line breaks"),
         )
     return value
+
+
+def _multiline(value: str) -> str:
+    return plain_text(value, multiline=True)
+
+
+# Field types for schemas: a one-line text (a name, a post) and a text with line breaks (a note).
+PlainText = Annotated[str, AfterValidator(plain_text)]
+MultilineText = Annotated[str, AfterValidator(_multiline)]
 
 
 # What XLSX cells cannot hold (openpyxl refuses them): C0 controls except tab, LF and CR.

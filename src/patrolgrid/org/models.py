@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from patrolgrid.core.db import Base, RowId, UTCDateTime, utcnow
 from patrolgrid.core.errors import LocalizedValueError
-from patrolgrid.core.text import plain_text
+from patrolgrid.core.text import PlainText, plain_text
 
 
 class PersonKind(StrEnum):
@@ -129,19 +129,19 @@ class BrigadeOut(BaseModel):
 
 class BrigadeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: PlainText | None = Field(None, min_length=1, max_length=100)
     code: str | None = Field(None, max_length=32)
 
 
 class SquadronIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
 class SquadronUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: PlainText | None = Field(None, min_length=1, max_length=100)
     code: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
 
 
@@ -162,7 +162,7 @@ class PersonIn(BaseModel):
     name: str = Field(max_length=50)
     badge_no: str = Field(max_length=32)
     kind: PersonKind
-    post: str = Field("", max_length=100)
+    post: PlainText = Field("", max_length=100)
     mobile: str = Field(max_length=20)
     squadron_id: RowId
     active: bool = True
@@ -177,7 +177,7 @@ class PersonUpdate(BaseModel):
     name: str | None = Field(None, max_length=50)
     badge_no: str | None = Field(None, max_length=32)
     kind: PersonKind | None = None
-    post: str | None = Field(None, max_length=100)
+    post: PlainText | None = Field(None, max_length=100)
     mobile: str | None = Field(None, max_length=20)
     squadron_id: RowId | None = None
     active: bool | None = None
