@@ -162,6 +162,17 @@ def test_disconnected_parts_each_get_their_own_grids() -> None:
         assert len({u.startswith("r") for u in grid_units(plan, grid)}) == 1
 
 
+def test_as_many_parts_as_grids_gives_one_grid_per_part() -> None:
+    """No two grids touch, so there is nothing to merge and re-split: the seed is the plan."""
+    left, right = lattice(3, 3, seed=5), lattice(2, 3, seed=6)
+    renamed = [Unit("r" + u.id, u.figures, u.x, (u.y or 0) + 1000) for u in right.units]
+    edges = [*left.edges, *(Adjacency("r" + e.a, "r" + e.b) for e in right.edges)]
+    graph = UnitGraph([*left.units, *renamed], edges, locked={"r0-0": 0})
+    plan = design_grids(graph, 2, FAST)
+    assert_sound(plan, graph, 2)
+    assert grid_units(plan, 0) == {u.id for u in renamed}
+
+
 def test_progress_reports_and_determinism() -> None:
     graph = lattice(7, 7, seed=7)
     reports: list[Progress] = []

@@ -24,7 +24,7 @@ from patrolgrid.demo import data
 from patrolgrid.demo.county import DemoCounty, generate_demo_county
 from patrolgrid.grids import flows as grid_flows
 from patrolgrid.grids import service as grid_service
-from patrolgrid.grids.design import DesignOptions
+from patrolgrid.grids.design import DesignOptions, design_grids
 from patrolgrid.grids.flows import UnitCache
 from patrolgrid.grids.models import Accident, AreaFigures, TerritoryAreaIn, TerritoryIn
 from patrolgrid.org.models import Squadron
@@ -165,7 +165,7 @@ async def _design(
         patience=DESIGN.patience,
         time_limit_s=DESIGN.time_limit_s,
     )
-    plan = await asyncio.to_thread(grid_flows.design, graph, k, options)
+    plan = await asyncio.to_thread(design_grids, graph, k, options)
     params = {
         "k": k,
         "weights": weights,

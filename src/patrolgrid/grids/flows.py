@@ -12,18 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,13 +36,11 @@ from patrolgrid.grids import evaluation as ev
 from patrolgrid.grids import files, service
 from patrolgrid.grids.design import (
     DesignOptions,
-    EdgeKind,
     Plan,
     Progress,
     UnitGraph,
     design_grids,
 )
-from patrolgrid.grids.design import evaluate_plan as evaluate_plan_engine
 from patrolgrid.grids.design.problem import compile_problem
 from patrolgrid.grids.evaluation import PlanState
 from patrolgrid.grids.models import (
@@ -334,7 +331,12 @@ class Grids(UnitCache):
             job.latest = report
 
         work = asyncio.ensure_future(
-            asyncio.to_thread(design, graph, k, options, progress, job.cancel)
+            asyncio.to_thread(
+                functools.partial(design_grids, progress=progress, cancel=job.cancel),
+                graph,
+                k,
+                options,
+            )
         )
         published: Progress | None = None
         try:
@@ -446,37 +448,6 @@ class Grids(UnitCache):
         await self.bus.publish(
             Event(TOPIC, "design.finished", out.model_dump(mode="json"), key=f"design:{job_id}")
         )
-
-
-def design(
-    graph: UnitGraph,
-    k: int,
-    options: DesignOptions,
-    progress: Any = None,
-    cancel: Any = None,
-) -> Plan:
-    """`design_grids`, except where the units fall into exactly k parts with no allowed
-    adjacency between them: then each part is a grid (the only contiguous plan), numbered to
-    fit the locks. (The engine's merge-split needs two grids that touch somewhere.)"""
-    index = {u.id: i for i, u in enumerate(graph.units)}
-    pairs = [
-        (index[e.a], index[e.b]) for e in graph.edges if EdgeKind(e.kind) is not EdgeKind.BARRIER
-    ]
-    n = len(graph.units)
-    matrix = coo_matrix(
-        (np.ones(len(pairs)), ([p[0] for p in pairs], [p[1] for p in pairs])), shape=(n, n)
-    )
-    parts, label = connected_components(matrix, directed=False)
-    if parts != k or k < 2:
-        return design_grids(graph, k, options, progress=progress, cancel=cancel)
-    number = {int(label[index[u]]): int(g) for u, g in graph.locked.items()}
-    free = iter(g for g in range(k) if g not in number.values())
-    for part in range(parts):
-        if part not in number:
-            number[part] = next(free)
-    assignment = {u.id: number[int(label[i])] for i, u in enumerate(graph.units)}
-    plan = evaluate_plan_engine(graph, assignment, k, options)
-    return replace(plan, method="parts", objective=0.0, notes=("one grid per separate part",))
 
 
 def _finite(value: float) -> float | None:

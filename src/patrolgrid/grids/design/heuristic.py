@@ -723,7 +723,9 @@ class HeuristicSearch:
                 best_score = chain_best
                 best_labels, best_centres = self.labels.copy(), self.centres.copy()
             self._report("seed", best_score)
-            if self.k == 1:
+            if not np.any(self.labels[self.edge_u] != self.labels[self.edge_v]):
+                # No two grids touch (one grid, or as many separate parts as grids): there is
+                # nothing to merge and re-split, and the seed is the only contiguous plan.
                 break
             start_temperature = (
                 _T0_DISTANCE * chain_best[1] if self.dist_scale > 0 else _T0_CUT * self.cut_scale
