@@ -59,6 +59,7 @@ bench: $(VENV)/.installed  ## benchmarks; results go to bench/RESULTS.md (not pa
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/tracking.py
 	$(BIN)/python bench/sos.py
+	$(BIN)/python bench/presence.py
 
 chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download browsers here)
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && \

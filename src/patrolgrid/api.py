@@ -22,6 +22,8 @@ from patrolgrid.core.auth import Perm
 from patrolgrid.core.auth.views import router as auth_router
 from patrolgrid.core.realtime import Hub
 from patrolgrid.core.system_views import router as system_router
+from patrolgrid.duty import views as duty_views
+from patrolgrid.duty.alone import AloneWatch
 from patrolgrid.grids import views as grids_views
 from patrolgrid.grids.flows import Grids
 from patrolgrid.incidents import views as incidents_views
@@ -55,6 +57,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(sms_views.router)
     app.include_router(cameras_views.router)
     app.include_router(grids_views.router)
+    app.include_router(duty_views.router)
     cameras_views.mount_media(app)
     app.state.me_extensions = [org_service.me_extension]
 
@@ -83,6 +86,9 @@ async def start(app: FastAPI, hub: Hub) -> None:
     await state.command.start()
     state.grids = Grids(state.db, state.bus, state.routing_graph)
     grids_views.register_realtime(hub)
+    duty_views.register_realtime(hub)
+    state.alone = AloneWatch(state.db, state.bus, state.settings, state.roster)
+    await state.alone.start()
     state.sms_sender = SmsSender(state.db, LogProvider())
     state.sms_sender.start()
     state.background = [asyncio.create_task(_warm_up(app), name="warm-up")]
@@ -115,6 +121,8 @@ async def stop(app: FastAPI) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    if hasattr(app.state, "alone"):
+        await app.state.alone.stop()
     if hasattr(app.state, "grids"):
         await app.state.grids.stop()
     if hasattr(app.state, "sms_sender"):

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     sos_sweep_seconds: float = Field(2.0, gt=0)
     # Who gets the escalation SMS; empty: the mobiles of people linked to `leader` accounts.
     duty_leader_mobile: str = Field("", pattern=r"^(\+?\d{5,20})?$")
+    # 见警率: a grid's roads are cut into cells of (segment × time slot of this many minutes); a
+    # cell counts as covered when someone on duty in the grid was this close during the slot.
+    presence_slot_minutes: int = Field(10, ge=1, le=120)
+    presence_radius_m: float = Field(100.0, ge=5, le=2000)
+    # A 路员 patrolling with no police officer of their grid this close for this long raises an
+    # alert (辅警单独巡逻); the sweeper looks every duty_alone_sweep_seconds.
+    duty_alone_radius_m: float = Field(300.0, ge=10, le=10_000)
+    duty_alone_after_seconds: float = Field(600.0, ge=30, le=24 * 3600)
+    duty_alone_sweep_seconds: float = Field(15.0, gt=0, le=3600)
     # STUN/TURN servers for the browsers' WebRTC (coturn in production), e.g.
     # [{"urls": "turn:turn.example:3478", "username": "u", "credential": "p"}]; none on a LAN.
     webrtc_ice_servers: list[dict[str, Any]] = Field(default_factory=list)
@@ -70,6 +79,13 @@ class Settings(BaseSettings):
     osmand_port: int | None = Field(None, ge=1, le=65535)
     # Run the demo simulator (moving officers, going offline) while serving.
     simulate: bool = False
+    freeze_startup_heap: bool = Field(
+        True,
+        description="After start-up (routing graph built), move every object then alive out of "
+        "the cyclic garbage collector's scans (gc.freeze): a county's network is hundreds of "
+        "thousands of objects, and scanning them made full collections pause the event loop "
+        "for 100-300 ms under load. Tests that start many apps in one process turn it off.",
+    )
     # Optional background map tiles under our own roads; empty: no tiles (works offline).
     # An XYZ template such as https://tile.example/{z}/{x}/{y}.png; for Amap-style tiles in
     # GCJ-02 set map_tile_coord_system = "gcj02" and the console shifts our WGS-84 data to match.
@@ -79,13 +95,6 @@ class Settings(BaseSettings):
     map_tile_size: int = Field(256, ge=64, le=1024)
     map_tile_max_zoom: int = Field(19, ge=1, le=24)
     # Video files served at /media/ to signed-in camera viewers (the demo's generated clips);
-    freeze_startup_heap: bool = Field(
-        True,
-        description="After start-up (routing graph built), move every object then alive out of "
-        "the cyclic garbage collector's scans (gc.freeze): a county's network is hundreds of "
-        "thousands of objects, and scanning them made full collections pause the event loop "
-        "for 100-300 ms under load. Tests that start many apps in one process turn it off.",
-    )
     # empty: data_dir/media.
     media_dir: Path | None = None
 

@@ -12,6 +12,7 @@ from patrolgrid.command.models import (
 from patrolgrid.core.audit import AuditEntry
 from patrolgrid.core.auth.models import AuthToken, User
 from patrolgrid.core.db import Base
+from patrolgrid.duty.models import DutyAlert, DutyPost, DutyShift, RosterEntry
 from patrolgrid.grids.models import (
     Accident,
     AreaFigures,
@@ -44,6 +45,9 @@ __all__ = [
     "CommandGroup",
     "DesignJob",
     "Device",
+    "DutyAlert",
+    "DutyPost",
+    "DutyShift",
     "GridPlan",
     "GridSettings",
     "GroupMember",
@@ -60,6 +64,7 @@ __all__ = [
     "RoadNetwork",
     "RoadNode",
     "RoadSegment",
+    "RosterEntry",
     "SmsMessage",
     "SosAlert",
     "SosResponder",

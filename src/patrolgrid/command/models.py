@@ -65,7 +65,7 @@ class SosResponder(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sos_id: Mapped[int] = mapped_column(ForeignKey("sos_alerts.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(8))  # group | nearby
+    reason: Mapped[str] = mapped_column(String(8))  # nearby | grid | group | self
     eta_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     notified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -12,6 +12,7 @@ from patrolgrid.core.bus import Bus
 from patrolgrid.demo import data
 from patrolgrid.demo.cameras import ensure_demo_cameras
 from patrolgrid.demo.county import generate_demo_county
+from patrolgrid.demo.duty import ensure_demo_duty
 from patrolgrid.demo.grids import ensure_demo_grids
 from patrolgrid.demo.simulator import register_demo_devices
 from patrolgrid.org import flows as org_flows
@@ -35,6 +36,7 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
         await register_demo_devices(session)
         await ensure_demo_cameras(session, bus)  # demos loaded before cameras existed
         await ensure_demo_grids(session, bus)  # demos loaded before grids existed
+        await ensure_demo_duty(session, bus)  # posts, shifts, this week's and next week's roster
         return False
     actor = audit.SYSTEM
     await org_flows.update_brigade(
@@ -85,4 +87,5 @@ async def load_demo(session: AsyncSession, bus: Bus) -> bool:
     await register_demo_devices(session)
     await ensure_demo_cameras(session, bus, county.network if county else None)
     await ensure_demo_grids(session, bus, county)
+    await ensure_demo_duty(session, bus)
     return True

@@ -53,6 +53,8 @@ class Perm(StrEnum):
     groups_command = "groups:command"  # form, run and close any command group
     grids_read = "grids:read"  # grid plans, units, figures, design jobs
     grids_manage = "grids:manage"  # territories, figures, design, edit and activate grid plans
+    duty_read = "duty:read"  # posts, shifts, rosters, presence and alone alerts
+    duty_manage = "duty:manage"  # post people to grids, edit shifts and rosters
 
 
 _EVERYONE = {Perm.self_read, Perm.realtime, Perm.settings_read, Perm.map_read}
@@ -62,6 +64,7 @@ _DESK = _EVERYONE | {
     Perm.cameras_read,
     Perm.incidents_read,
     Perm.grids_read,
+    Perm.duty_read,
 }
 _FIELD = _EVERYONE | {Perm.incidents_respond, Perm.sos_raise}
 
@@ -78,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.sos_handle,
             Perm.groups_command,
             Perm.grids_manage,
+            Perm.duty_manage,
         }
     ),
     Role.operator: frozenset(
