@@ -1,4 +1,6 @@
 import { Bell, Camera, ChatDotRound, MapLocation, Monitor, Setting, UserFilled } from '@element-plus/icons-vue'
+import { Grid } from '@element-plus/icons-vue'
+import { Calendar } from '@element-plus/icons-vue'
 import type { Component } from 'vue'
 import type { Permission } from '@/shared/types'
 
@@ -41,6 +43,24 @@ export const NAV_ITEMS: NavItem[] = [
     icon: ChatDotRound,
     testId: 'nav-groups',
     anyPermission: ['tracking:read'],
+  },
+  {
+    // 网格: grid plans, their design, hand edits and activation (docs/grids.md).
+    route: 'grids',
+    path: '/grids',
+    labelKey: 'grids.nav',
+    icon: Grid,
+    testId: 'nav-grids',
+    anyPermission: ['grids:read'],
+  },
+  {
+    // 勤务: posts, the weekly roster, 见警率/管事率 and alone alerts (docs/duty.md).
+    route: 'duty',
+    path: '/duty',
+    labelKey: 'gridDuty.nav',
+    icon: Calendar,
+    testId: 'nav-duty',
+    anyPermission: ['duty:read'],
   },
   {
     route: 'camera-wall',

@@ -48,6 +48,20 @@ const routes: RouteRecordRaw[] = [
         meta: { titleKey: 'command.nav', anyPermission: ['tracking:read'] },
       },
       {
+        // 网格: a squadron's grid plans on the map (lazy: MapLibre loads with the page).
+        path: 'grids',
+        name: 'grids',
+        component: () => import('./views/GridsView.vue'),
+        meta: { titleKey: 'grids.nav', anyPermission: ['grids:read'] },
+      },
+      {
+        // 勤务: posts, roster, presence and alone alerts (?squadron=&tab=&week=).
+        path: 'duty',
+        name: 'duty',
+        component: () => import('./views/DutyView.vue'),
+        meta: { titleKey: 'gridDuty.nav', anyPermission: ['duty:read'] },
+      },
+      {
         path: 'wall',
         name: 'camera-wall',
         // Lazy: hls.js loads with the first HLS tile, not with the console.

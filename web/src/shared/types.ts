@@ -288,8 +288,6 @@ export interface LivePerson {
   /** Battery level: 0..1 as the app reports it (a value above 1 is read as percent). */
   battery: number | null
   device_id: number | null
-  /** The person's grid, once grids exist. */
-  grid_name?: string | null
 }
 
 /** Event `position` on topic `tracking` (at most one per person per second). */

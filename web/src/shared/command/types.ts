@@ -10,7 +10,7 @@ export interface SosResponder {
   person_id: number
   name: string
   mobile: string
-  /** `group` (same squadron on duty), `nearby` (within the travel time by road), `self`. */
+  /** `grid` (posted to the same grid), `group` (same squadron on duty), `nearby` (within the travel time by road), `self`. */
   reason: string
   eta_seconds: number | null
   notified_at: string

@@ -12,6 +12,7 @@ const commandEn: MessageSchema<typeof commandZhCN> = {
   },
   reason: {
     group: 'Same squadron',
+    grid: 'Same grid',
     nearby: 'Nearby',
     self: 'Volunteered',
   },

@@ -13,6 +13,7 @@ const commandZhCN = {
   },
   reason: {
     group: '同中队',
+    grid: '同网格',
     nearby: '附近',
     self: '主动响应',
   },

@@ -1,6 +1,8 @@
 import camerasEn from './cameras.en'
 import incidentsEn from './incidents.en'
 import commandEn from './command.en'
+import gridsEn from './grids.en'
+import dutyEn from './duty.en'
 import type { Messages } from './zh-CN'
 
 /** English UI messages. The `Messages` type makes a missing or extra key a type error. */
@@ -613,6 +615,8 @@ const en: Messages = {
   video: camerasEn,
   incidents: incidentsEn,
   command: commandEn,
+  grids: gridsEn,
+  gridDuty: dutyEn,
 }
 
 export default en

@@ -8,6 +8,8 @@
 import camerasZhCN from './cameras.zh-CN'
 import incidentsZhCN from './incidents.zh-CN'
 import commandZhCN from './command.zh-CN'
+import gridsZhCN from './grids.zh-CN'
+import dutyZhCN from './duty.zh-CN'
 
 const zhCN = {
   app: {
@@ -618,6 +620,8 @@ const zhCN = {
   video: camerasZhCN,
   incidents: incidentsZhCN,
   command: commandZhCN,
+  grids: gridsZhCN,
+  gridDuty: dutyZhCN,
 } as const satisfies MessageTree
 
 /** A nested tree of message strings. */
