@@ -1,20 +1,22 @@
 """网格 in a real Chromium on the demo: the commander opens the grids page, picks the demo
 squadron, designs a new plan with a short time limit and follows the job, sees the draft on the
 map, moves a road segment from one grid to another by clicking it and sees the workload figures
-change, then activates the plan (the demo's plan is retired) and compares the two.
+change, then activates the plan (the demo's plan is retired), compares the two, and on 勤务
+posts a 路警 and a 路员 to a grid of the new plan.
 
 `design_and_activate_plan` does all of that and leaves the new plan active, for tests that go on
 from there (posting 路警 and 路员 to its grids)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import shot
 from tests.e2e.test_console import _login
@@ -259,3 +261,38 @@ def test_commander_designs_moves_a_unit_and_activates_a_grid_plan(
     expect(page.get_by_test_id("nav-grids")).to_contain_text("Grids")
     expect(page.get_by_test_id("grids-plan-header")).to_contain_text("Active")
     shot(page, "grids-09-english")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("nav-grids")).to_contain_text("网格")
+
+    # 勤务 on the plan just activated: nobody is posted yet; grid 1 gets its 路警 and a 路员.
+    page.goto(base_url + f"/duty?squadron={plan.squadron_id}&tab=posts")
+    expect(page.get_by_test_id("duty-page")).to_have_attribute("data-state", "ready")
+    card = page.locator("article[data-grid-number='1']")
+    expect(card).to_have_attribute("data-has-lead", "false")
+    expect(card.get_by_test_id("duty-flag-no-lead")).to_be_visible()
+    groups = page.get_by_test_id("duty-unposted").locator(".group")
+    lead = groups.first.locator(".who .name").first.inner_text()
+    member = groups.nth(1).locator(".who .name").first.inner_text()
+    _pick(page, card.get_by_test_id("duty-grid-add-person"), lead)
+    card.get_by_test_id("duty-grid-add-submit").click()
+    expect(card).to_have_attribute("data-has-lead", "true")
+    expect(card.get_by_test_id("duty-grid-lead")).to_contain_text(lead)
+    _pick(page, card.get_by_test_id("duty-grid-add-person"), member)
+    card.get_by_test_id("duty-grid-add-duty").click()
+    page.locator(".el-select-dropdown__item:visible").filter(has_text=re.compile("^巡逻$")).click()
+    card.get_by_test_id("duty-grid-add-submit").click()
+    expect(card).to_have_attribute("data-members", "1")
+    expect(card).to_contain_text(member)
+    posts = page.request.get(base_url + f"/api/duty/squadrons/{plan.squadron_id}/posts").json()
+    assert posts["plan"]["id"] == plan.plan_id
+    grid_one = next(g for g in posts["grids"] if g["number"] == 1)
+    assert grid_one["lead"]["name"] == lead
+    assert [(m["person"]["name"], m["duty"]) for m in grid_one["members"]] == [(member, "patrol")]
+    shot(page, "grids-10-posted")
+
+
+def _pick(page: Page, select: Locator, text: str) -> None:
+    """Opens an Element Plus select, types to filter, and picks the option."""
+    select.click()
+    page.keyboard.type(text)
+    page.locator(".el-select-dropdown__item:visible", has_text=text).first.click()
