@@ -212,6 +212,15 @@ describe('units on the map', () => {
     expect(index.get('a:town')).toMatchObject({ kind: 'area', name: '红狮镇', areaName: '青龙街道', point: [11, 1] })
   })
 
+  it("keeps each unit's difficulty rating, its source and incident count for the hover", () => {
+    const collection = units()
+    const busy = collection.features.find((f) => f.properties.unit === 's:c')!
+    busy.properties = { ...busy.properties, difficulty_rating: 4, difficulty_source: 'incidents', incidents: 7 }
+    const index = unitIndex(collection)
+    expect(index.get('s:c')).toMatchObject({ difficultyRating: 4, difficultySource: 'incidents', incidents: 7 })
+    expect(index.get('s:a')).toMatchObject({ difficultyRating: 1, difficultySource: 'default', incidents: 0 })
+  })
+
   it('follows moves and locks answered by the server', () => {
     const moved = applyMoved(assignment, [{ unit: 's:c', grid: 1, locked: false, locked_grid: null }])
     expect(moved.get('s:c')?.grid).toBe(1)

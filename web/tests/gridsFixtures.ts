@@ -93,6 +93,9 @@ function props(unit: string, kind: 'segment' | 'area', name: string): UnitProper
     accidents: 1,
     difficulty: 0.5,
     police: 0.2,
+    difficulty_rating: 1,
+    difficulty_source: 'default',
+    incidents: 0,
   }
 }
 

@@ -66,7 +66,7 @@ from patrolgrid.sms import flows as sms
 from patrolgrid.tracking import service as tracking_service
 from patrolgrid.tracking.flows import Tracking
 from patrolgrid.tracking.ingest import TOPIC as TRACKING_TOPIC
-from patrolgrid.tracking.models import Alarm, Status
+from patrolgrid.tracking.models import Alarm, PersonState, Status
 from patrolgrid.tracking.roster import LiveRoster
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,9 @@ ON_DUTY = (
     Status.on_scene.value,
 )
 SOS_NOT_FOUND = not_found("求助", "SOS", "command.sos_not_found")
+NO_PERSON = AppError(
+    409, "command.no_person", "该账号未关联人员", "This account is not linked to a person"
+)
 GROUP_NOT_FOUND = not_found("指挥集群", "Command group", "command.group_not_found")
 NOT_IN_ROOM = AppError(
     403, "command.not_in_room", "您不在该集群或求助中", "You are not in this group or SOS"
@@ -136,26 +139,49 @@ class Command:
 
     # ---- SOS --------------------------------------------------------------------------------
 
+    async def raise_own_sos(
+        self, session: AsyncSession, user_id: int, data: SosIn, by: Doer
+    ) -> SosAlert:
+        """The app's press: the SOS of the person this account belongs to."""
+        found = await service.sos_context(session, Person.user_id == user_id, data.client_ref)
+        if found is None:
+            raise NO_PERSON
+        return await self._raise_sos(session, *found, data, by)
+
     async def raise_sos(
         self,
         session: AsyncSession,
-        person: Person,
+        person_id: int,
         data: SosIn | None,
         by: Doer,
         alarm_id: int | None = None,
         status_before: str | None = None,
     ) -> SosAlert:
-        """The one open SOS of this person: found if already raised (a retry, a second press,
-        the app and the device both), else created, announced and fanned out."""
-        existing = await service.repeated_sos(
-            session, person.id, data.client_ref if data is not None else None
+        found = await service.sos_context(
+            session, Person.id == person_id, data.client_ref if data is not None else None
         )
+        if found is None:
+            raise NO_PERSON
+        return await self._raise_sos(session, *found, data, by, alarm_id, status_before)
+
+    async def _raise_sos(
+        self,
+        session: AsyncSession,
+        person: Person,
+        state: PersonState | None,
+        existing: SosAlert | None,
+        data: SosIn | None,
+        by: Doer,
+        alarm_id: int | None = None,
+        status_before: str | None = None,
+    ) -> SosAlert:
+        """The one open SOS of this person: `existing` if already raised (a retry, a second
+        press, the app and the device both), else created, announced and fanned out."""
         if existing is not None:
             if alarm_id is not None and existing.alarm_id is None:
                 existing.alarm_id = alarm_id
                 await session.commit()
             return existing
-        state = await tracking_service.get_state(session, person.id)
         lon = data.lon if data and data.lon is not None else (state.lon if state else None)
         lat = data.lat if data and data.lat is not None else (state.lat if state else None)
         current = state.status if state else Status.off_duty.value
@@ -422,7 +448,7 @@ class Command:
             before = stored.previous_status if stored else None
             await self.raise_sos(
                 session,
-                person,
+                person.id,
                 None,
                 Doer(audit.SYSTEM, f"{person.name}(设备报警)"),
                 alarm_id=int(alarm["id"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -49,18 +49,29 @@ async def open_sos_of(session: AsyncSession, person_id: int) -> SosAlert | None:
     return found
 
 
-async def repeated_sos(
-    session: AsyncSession, person_id: int, client_ref: str | None
-) -> SosAlert | None:
-    """What a new press repeats, in one query: the SOS of this `client_ref` (a retry, even of
-    one resolved since), else the person's open SOS."""
-    mine = and_(SosAlert.person_id == person_id, SosAlert.status != SosStatus.resolved.value)
-    same = or_(SosAlert.client_ref == client_ref, mine) if client_ref is not None else mine
-    rows = list(await session.scalars(select(SosAlert).where(same)))
-    for row in rows:
-        if client_ref is not None and row.client_ref == client_ref:
-            return row
-    return rows[0] if rows else None
+async def sos_context(
+    session: AsyncSession, whose: ColumnElement[bool], client_ref: str | None
+) -> tuple[Person, PersonState | None, SosAlert | None] | None:
+    """In one query (an SOS waits on every round trip): the person (`whose`: a condition on
+    Person), their live state, and what a new press repeats — their SOS of this `client_ref`
+    (a retry, even of one resolved since), else their open SOS. None: no such person."""
+    again = SosAlert.status != SosStatus.resolved.value
+    if client_ref is not None:
+        again = or_(SosAlert.client_ref == client_ref, again)
+    rows = (
+        await session.execute(
+            select(Person, PersonState, SosAlert)
+            .outerjoin(PersonState, PersonState.person_id == Person.id)
+            .outerjoin(SosAlert, and_(SosAlert.person_id == Person.id, again))
+            .where(whose)
+        )
+    ).all()
+    if not rows:
+        return None
+    person, state = rows[0][0], rows[0][1]
+    found = [sos for _, _, sos in rows if sos is not None]
+    repeated = next((sos for sos in found if client_ref and sos.client_ref == client_ref), None)
+    return person, state, repeated or (found[0] if found else None)
 
 
 async def open_sos(session: AsyncSession) -> list[SosAlert]:

@@ -12,7 +12,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patrolgrid.command import service
-from patrolgrid.command.flows import GROUP_NOT_FOUND, NOT_IN_ROOM, TOPIC, Command, doer
+from patrolgrid.command.flows import (
+    GROUP_NOT_FOUND,
+    NO_PERSON,
+    NOT_IN_ROOM,
+    TOPIC,
+    Command,
+    doer,
+)
 from patrolgrid.command.models import (
     GroupDetail,
     GroupIn,
@@ -56,9 +63,7 @@ Runtime = Annotated[Command, Depends(_command)]
 async def _own_person(session: AsyncSession, principal: Principal) -> Person:
     person = await org_service.person_for_user(session, principal.user_id)
     if person is None:
-        raise AppError(
-            409, "command.no_person", "该账号未关联人员", "This account is not linked to a person"
-        )
+        raise NO_PERSON
     return person
 
 
@@ -68,8 +73,7 @@ async def _own_person(session: AsyncSession, principal: Principal) -> Person:
 @router.post("/api/command/sos")
 async def raise_sos(body: SosIn, session: Session, runtime: Runtime, principal: Raiser) -> SosOut:
     """Idempotent: the same `client_ref`, or any press while an SOS is open, gives the same SOS."""
-    person = await _own_person(session, principal)
-    sos = await runtime.raise_sos(session, person, body, doer(principal))
+    sos = await runtime.raise_own_sos(session, principal.user_id, body, doer(principal))
     return await service.sos_out(session, sos)
 
 
@@ -290,8 +294,7 @@ def register_realtime(hub: Hub, runtime: Command) -> None:
                 validation_details(exc.errors()),
             ) from None
         async with runtime.db.sessions() as session:
-            person = await _own_person(session, principal)
-            alert = await runtime.raise_sos(session, person, data, doer(principal))
+            alert = await runtime.raise_own_sos(session, principal.user_id, data, doer(principal))
         return {"type": "ack", "sos_id": alert.id}
 
     async def rtc(principal: Principal, message: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,12 @@ then published on the `grids` topic.
 `Grids` is the runtime: it keeps the squadrons' units cached (rebuilt when anything they are made
 of changes: the network version, territories, figures, ratings, settings, accidents, people) and
 runs design jobs off the event loop.
+
+Incidents come in all day, so they are kept out of that rebuild: the incident counts per segment
+are read again at most every INCIDENT_COUNTS_TTL_S (and always when a design starts or the
+figures or units are read), and only when they changed are the difficulty ratings made again on
+the cached units (`units.with_incidents`, no geometry). A plan edited meanwhile may see its
+difficulty figure follow the incidents within that minute.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +61,8 @@ from patrolgrid.grids.models import (
     CopyIn,
     DesignIn,
     DesignJob,
+    DifficultySource,
+    DifficultySummary,
     DriversImportResult,
     Evaluation,
     Figure,
@@ -76,6 +86,7 @@ from patrolgrid.grids.models import (
     PlanUnit,
     PlanUnitOut,
     PlanUpdate,
+    RatingBand,
     RatingsIn,
     SettingsIn,
     SettingsOut,
@@ -87,16 +98,22 @@ from patrolgrid.grids.models import (
     grid_default_name,
 )
 from patrolgrid.grids.units import (
+    DIFFICULTY_LEVELS,
     FIGURES,
     FigureInputs,
+    FloatArray,
     IntArray,
     NetworkData,
     UnitSet,
     assign_segments,
     build_units,
     count_by_segment,
+    incident_ratings,
     network_data,
+    with_incidents,
 )
+from patrolgrid.incidents.flows import ROAD_SNAP_LIMIT_M
+from patrolgrid.incidents.models import CHINA_TIME
 from patrolgrid.org import service as org_service
 from patrolgrid.org.files import RowError
 from patrolgrid.roads.graph import RoutingGraph
@@ -110,6 +127,8 @@ JOB_STALE_S = 15.0
 MAX_RUNNING_JOBS = 2
 _INSERT_BATCH = 2000
 _OVERLAP_SHARE = 0.01  # territory areas may touch, not overlap by more than 1% of the smaller
+INCIDENT_COUNTS_TTL_S = 60.0  # incident counts older than this are read again when units are
+INCIDENT_PERIOD_DAYS = 365  # without an accident period: the incidents of the last 365 days
 
 PLAN_NOT_FOUND = not_found("网格方案", "Grid plan", "grids.plan_not_found")
 JOB_NOT_FOUND = not_found("设计任务", "Design job", "grids.job_not_found")
@@ -137,13 +156,52 @@ class _LocalJob:
     latest: Progress | None = None
 
 
+@dataclass(frozen=True)
+class IncidentCounts:
+    """The counted incidents per segment of one network version in one period, as read at
+    `taken_at` (monotonic clock). `revision` changes only when the counts do."""
+
+    start: dt.datetime
+    end: dt.datetime
+    counts: FloatArray
+    revision: int
+    taken_at: float
+
+
 @dataclass
 class _Cache:
     networks: OrderedDict[int, NetworkData] = field(default_factory=OrderedDict)
     homes: OrderedDict[tuple[Any, ...], tuple[list[str], IntArray]] = field(
         default_factory=OrderedDict
     )
-    units: OrderedDict[tuple[Any, ...], UnitSet] = field(default_factory=OrderedDict)
+    # fingerprint → the units, and the incident revision their difficulty was made with
+    units: OrderedDict[tuple[Any, ...], tuple[UnitSet, int]] = field(default_factory=OrderedDict)
+    # (network version, period setting) → counts
+    incidents: OrderedDict[tuple[Any, ...], IncidentCounts] = field(default_factory=OrderedDict)
+    # incidents received before the network was imported, snapped again: id → segment or -1
+    resnapped: dict[int, int] = field(default_factory=dict)
+    resnapped_version: int | None = None
+
+
+def incident_window(
+    settings: GridSettings | None, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the incidents that rate a squadron's difficulty: its accident period, as
+    whole China calendar days; without one, the INCIDENT_PERIOD_DAYS up to now (with one end
+    set, the period runs from it to now, or the INCIDENT_PERIOD_DAYS up to it)."""
+    first = settings.accidents_from if settings else None
+    last = settings.accidents_to if settings else None
+    end = (
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA_TIME).astimezone(dt.UTC)
+        if last is not None
+        else now
+    )
+    start = (
+        dt.datetime.combine(first, dt.time(), CHINA_TIME).astimezone(dt.UTC)
+        if first is not None
+        else end - dt.timedelta(days=INCIDENT_PERIOD_DAYS)
+    )
+    return start, end
 
 
 def _remember(store: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
@@ -160,6 +218,7 @@ class UnitCache:
         self.graph = graph
         self._cache = _Cache()
         self._lock = asyncio.Lock()
+        self._revisions = itertools.count(1)
 
     async def network(self, session: AsyncSession) -> NetworkData | None:
         version = await service.network_version(session)
@@ -176,15 +235,25 @@ class UnitCache:
                 _remember(self._cache.networks, version, cached, 2)
         return cached
 
-    async def units(self, session: AsyncSession, squadron_id: int) -> UnitSet:
-        """The squadron's units with their figures (cached until something they use changes)."""
+    async def units(
+        self, session: AsyncSession, squadron_id: int, *, fresh_incidents: bool = False
+    ) -> UnitSet:
+        """The squadron's units with their figures (cached until something they use changes;
+        the incident counts behind the difficulty ratings are at most INCIDENT_COUNTS_TTL_S
+        old, or read now with `fresh_incidents`)."""
         fingerprint = await service.fingerprint(session, squadron_id)
-        cached = self._cache.units.get(fingerprint)
-        if cached is not None:
-            return cached
         net = await self.network(session)
         if net is None:
             raise NO_NETWORK
+        settings = await service.get_settings(session, squadron_id)
+        incidents = await self.incident_counts(session, net, settings, fresh=fresh_incidents)
+        cached = self._cache.units.get(fingerprint)
+        if cached is not None:
+            units, revision = cached
+            if revision != incidents.revision:
+                units = await asyncio.to_thread(with_incidents, units, incidents.counts)
+                _remember(self._cache.units, fingerprint, (units, incidents.revision), 16)
+            return units
         territories = await service.all_territories(session)
         keys = [t.area_key for t in territories]
         home_key = (net.version, tuple(keys))
@@ -199,7 +268,6 @@ class UnitCache:
             for t in territories
             if t.squadron_id == squadron_id
         ]
-        settings = await service.get_settings(session, squadron_id)
         police_total = (
             settings.police_total
             if settings is not None and settings.police_total is not None
@@ -213,6 +281,7 @@ class UnitCache:
                 if key in own_keys
             },
             segment_accidents=await self._segment_accidents(session, net, settings),
+            segment_incidents=incidents.counts,
             ratings={
                 r.unit_key: (r.difficulty, r.police)
                 for r in await service.ratings(session, squadron_id)
@@ -220,8 +289,79 @@ class UnitCache:
             police_total=police_total,
         )
         units = await asyncio.to_thread(build_units, squadron_id, net, home, keys, own, inputs)
-        _remember(self._cache.units, fingerprint, units, 16)
+        _remember(self._cache.units, fingerprint, (units, incidents.revision), 16)
         return units
+
+    async def incident_counts(
+        self,
+        session: AsyncSession,
+        net: NetworkData,
+        settings: GridSettings | None,
+        *,
+        fresh: bool = False,
+    ) -> IncidentCounts:
+        """The counted incidents (not cancelled) per segment in the squadron's period, read
+        again when older than INCIDENT_COUNTS_TTL_S or when `fresh`."""
+        key = (
+            net.version,
+            settings.accidents_from if settings else None,
+            settings.accidents_to if settings else None,
+        )
+        cached = self._cache.incidents.get(key)
+        if (
+            cached is not None
+            and not fresh
+            and time.monotonic() - cached.taken_at < INCIDENT_COUNTS_TTL_S
+        ):
+            return cached
+        start, end = incident_window(settings, utcnow())
+        imported_at = await service.network_imported_at(session)
+        counts = np.zeros(len(net.seg_keys))
+        # Incidents received since the network was imported name its segment rows; earlier
+        # ones were snapped to a network since replaced (its row ids mean other roads now).
+        since = start if imported_at is None else max(start, imported_at)
+        if since < end:
+            for segment_id, n in await service.incidents_by_segment(session, since, end):
+                at = net.seg_index_by_id.get(segment_id)
+                if at is not None:
+                    counts[at] += n
+        if imported_at is not None and start < imported_at:
+            for at in await self._resnap(session, net, start, min(end, imported_at)):
+                counts[at] += 1
+        revision = (
+            cached.revision
+            if cached is not None and np.array_equal(cached.counts, counts)
+            else next(self._revisions)
+        )
+        found = IncidentCounts(start, end, counts, revision, time.monotonic())
+        _remember(self._cache.incidents, key, found, 8)
+        return found
+
+    async def _resnap(
+        self, session: AsyncSession, net: NetworkData, start: dt.datetime, end: dt.datetime
+    ) -> list[int]:
+        """The segments (of `net`) of the counted incidents received in [start, end) before the
+        network was imported, snapped as the incidents domain snaps them; each incident once
+        per network version (its place does not change)."""
+        if self._cache.resnapped_version != net.version:
+            self._cache.resnapped, self._cache.resnapped_version = {}, net.version
+        known = self._cache.resnapped
+        points = await service.incident_points(session, start, end)
+        unknown = [(i, lon, lat) for i, lon, lat in points if i not in known]
+        if unknown:
+            router = await self.graph.router(session)
+            if router is None:
+                return []
+            snaps = await asyncio.to_thread(
+                router.snap_many, [(lon, lat) for _, lon, lat in unknown], ROAD_SNAP_LIMIT_M
+            )
+            for (i, _, _), snap in zip(unknown, snaps, strict=True):
+                known[i] = (
+                    net.seg_index_by_id[snap.segment_id]
+                    if snap is not None and snap.segment_id in net.seg_index_by_id
+                    else -1
+                )
+        return [known[i] for i, _, _ in points if known[i] >= 0]
 
     async def _segment_accidents(
         self, session: AsyncSession, net: NetworkData, settings: GridSettings | None
@@ -893,8 +1033,9 @@ async def figures_summary(
     session: AsyncSession, runtime: UnitCache, squadron_id: int
 ) -> FiguresSummary:
     await require_squadron(session, squadron_id)
-    units = await runtime.units(session, squadron_id)
+    units = await runtime.units(session, squadron_id, fresh_incidents=True)
     settings = await service.get_settings(session, squadron_id)
+    incidents = await runtime.incident_counts(session, units.network, settings)
     own = {t.area_key for t in await service.territory_of(session, squadron_id)}
     figures = await service.area_figures(session)
     _, generated_accidents = await service.accident_counts(session)
@@ -913,6 +1054,38 @@ async def figures_summary(
         missing_areas=units.missing_areas,
         notes=[Label(zh=zh, en=en) for zh, en in units.notes],
         generated=generated,
+        difficulty=difficulty_summary(units, incidents),
+    )
+
+
+def difficulty_summary(units: UnitSet, incidents: IncidentCounts) -> DifficultySummary:
+    """Where the ratings come from, and the incidents per road km behind each rating the
+    incidents give (every unit with incidents sets the quintiles, hand-rated ones included)."""
+    sources = dict.fromkeys((s.value for s in DifficultySource), 0)
+    for source in units.difficulty_source:
+        sources[source] += 1
+    road_km = units.figures[:, FIGURES.index(Figure.road_km.value)]
+    scored = (road_km > 0) & (units.incidents > 0)
+    derived = incident_ratings(road_km, units.incidents)
+    density = np.divide(units.incidents, road_km, out=np.zeros(units.n), where=road_km > 0)
+    bands = []
+    for rating in range(1, DIFFICULTY_LEVELS + 1):
+        members = density[scored & (derived == rating)]
+        if members.size:
+            bands.append(
+                RatingBand(
+                    rating=rating,
+                    units=int(members.size),
+                    min_per_km=round(float(members.min()), 4),
+                    max_per_km=round(float(members.max()), 4),
+                )
+            )
+    return DifficultySummary(
+        sources=sources,
+        incidents=int(units.incidents.sum()),
+        incidents_from=incidents.start,
+        incidents_to=incidents.end,
+        bands=bands,
     )
 
 
@@ -929,7 +1102,7 @@ async def units_geojson(
     session: AsyncSession, runtime: UnitCache, squadron_id: int, plan_id: int | None
 ) -> dict[str, Any]:
     await require_squadron(session, squadron_id)
-    units = await runtime.units(session, squadron_id)
+    units = await runtime.units(session, squadron_id, fresh_incidents=True)
     settings = await service.get_settings(session, squadron_id)
     weights = stored_weights(settings)
     grid_of: dict[str, tuple[int, bool]] = {}
@@ -965,6 +1138,9 @@ async def units_geojson(
                     "workload": round(float(shares[i]), 8),
                     "grid": None if grid is None else grid[0],
                     "locked": False if grid is None else grid[1],
+                    "difficulty_rating": int(units.difficulty_rating[i]),
+                    "difficulty_source": units.difficulty_source[i],
+                    "incidents": int(units.incidents[i]),
                     **{
                         f: round(float(v), 6)
                         for f, v in zip(FIGURES, units.figures[i].tolist(), strict=True)
@@ -1596,7 +1772,7 @@ async def start_design(
             "设计任务过多,请稍后再试",
             "Too many design jobs are running; try again shortly",
         )
-    units = await runtime.units(session, squadron_id)
+    units = await runtime.units(session, squadron_id, fresh_incidents=True)
     if units.n == 0:
         raise AppError(
             422,

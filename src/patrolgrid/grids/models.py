@@ -47,7 +47,7 @@ class Figure(StrEnum):
     drivers = "drivers"  # 驾驶人: imported per area, spread over its roads by length
     vehicles = "vehicles"  # 机动车: imported per area, spread the same way
     accidents = "accidents"  # 事故: imported points snapped to the nearest segment
-    difficulty = "difficulty"  # 秩序管控难度: rating 1-5 by hand × road km
+    difficulty = "difficulty"  # 秩序管控难度: rating 1-5 (by hand, else from incidents) × road km
     police = "police"  # 警力: set by hand, else the squadron's people spread by road length
 
 
@@ -70,6 +70,15 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     Figure.difficulty.value: 1.0,
     Figure.police.value: 0.0,
 }
+
+
+class DifficultySource(StrEnum):
+    """Where a unit's difficulty rating comes from: a hand rating always wins over incidents."""
+
+    unit = "unit"  # set by hand on the unit
+    area = "area"  # set by hand on the unit's area (`a:<area key>`)
+    incidents = "incidents"  # derived: incidents per road km, by the squadron's quintiles
+    default = "default"  # no hand rating and no incident on the unit: 1
 
 
 class Granularity(StrEnum):
@@ -456,6 +465,27 @@ class RatingList(BaseModel):
     items: list[RatingOut]
 
 
+class RatingBand(BaseModel):
+    """The units whose difficulty was derived from incidents at one rating, and the incidents
+    per road km they span."""
+
+    rating: int
+    units: int
+    min_per_km: float
+    max_per_km: float
+
+
+class DifficultySummary(BaseModel):
+    """Where the squadron's difficulty ratings come from (`DifficultySource` → units), the
+    incidents counted on its units in the period, and the derived ratings' bands."""
+
+    sources: dict[str, int]
+    incidents: int
+    incidents_from: dt.datetime
+    incidents_to: dt.datetime
+    bands: list[RatingBand]
+
+
 class FiguresSummary(BaseModel):
     squadron_id: int
     network_version: int | None
@@ -467,6 +497,7 @@ class FiguresSummary(BaseModel):
     missing_areas: list[str]  # territory areas not in the current network
     notes: list[Label]
     generated: bool  # some figures are generated demo numbers
+    difficulty: DifficultySummary
 
 
 class DriversImportResult(BaseModel):

@@ -25,6 +25,7 @@ from patrolgrid.grids.models import (
     UnitRating,
 )
 from patrolgrid.grids.units import AreaRow, SegmentRow
+from patrolgrid.incidents.models import Incident, IncidentStatus
 from patrolgrid.org.models import Person
 from patrolgrid.roads.models import Area, Road, RoadNetwork, RoadSegment
 
@@ -34,6 +35,11 @@ from patrolgrid.roads.models import Area, Road, RoadNetwork, RoadSegment
 async def network_version(session: AsyncSession) -> int | None:
     version: int | None = await session.scalar(select(RoadNetwork.version).limit(1))
     return version
+
+
+async def network_imported_at(session: AsyncSession) -> dt.datetime | None:
+    imported: dt.datetime | None = await session.scalar(select(RoadNetwork.imported_at).limit(1))
+    return imported
 
 
 async def network_rows(session: AsyncSession) -> tuple[list[SegmentRow], list[AreaRow]]:
@@ -149,6 +155,42 @@ async def accident_counts(session: AsyncSession) -> tuple[int, int]:
         )
     ).one()
     return int(total), int(generated)
+
+
+def _counted_incidents(start: dt.datetime, end: dt.datetime) -> Any:
+    """Incidents received in [start, end) that count towards difficulty: all but the cancelled
+    (a false or duplicate report is no sign of a hard road)."""
+    return (
+        Incident.created_at >= start,
+        Incident.created_at < end,
+        Incident.status != IncidentStatus.cancelled.value,
+    )
+
+
+async def incidents_by_segment(
+    session: AsyncSession, start: dt.datetime, end: dt.datetime
+) -> list[tuple[int, int]]:
+    """(road segment row id, incidents) of the counted incidents received in [start, end); the
+    caller makes sure the stored network was imported before `start` (row ids are the current
+    network's)."""
+    rows = await session.execute(
+        select(Incident.road_segment_id, func.count(Incident.id))
+        .where(*_counted_incidents(start, end), Incident.road_segment_id.is_not(None))
+        .group_by(Incident.road_segment_id)
+    )
+    return [(int(segment), int(n)) for segment, n in rows if segment is not None]
+
+
+async def incident_points(
+    session: AsyncSession, start: dt.datetime, end: dt.datetime
+) -> list[tuple[int, float, float]]:
+    """(id, lon, lat) of the counted incidents received in [start, end)."""
+    rows = await session.execute(
+        select(Incident.id, Incident.lon, Incident.lat)
+        .where(*_counted_incidents(start, end))
+        .order_by(Incident.id)
+    )
+    return [(int(i), float(lon), float(lat)) for i, lon, lat in rows]
 
 
 async def ratings(session: AsyncSession, squadron_id: int) -> list[UnitRating]:

@@ -15,6 +15,9 @@ Which segments belong to which territory area (`assign_segments`):
 Units (`build_units`): a territory area of granularity `segments` gives one unit per segment
 (`s:<segment key>`), one of granularity `area` one unit for the whole area (`a:<area key>`).
 
+Difficulty (`with_incidents`): a unit's rating 1-5 is its hand rating, else its area's, else one
+derived from the incidents on its roads (`incident_ratings`), else 1; the figure is rating × km.
+
 Adjacency: two units touch where their roads meet at a node, and two whole-area units also
 where their boundaries share a border. With barrier lines (a river), an adjacency whose two
 units' representative points lie on opposite sides is a barrier, unless a bridge segment
@@ -23,6 +26,7 @@ units' representative points lie on opposite sides is a barrier, unless a bridge
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,13 +39,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from patrolgrid.grids.design import Adjacency, EdgeKind, Unit, UnitGraph
-from patrolgrid.grids.models import Figure, Granularity
+from patrolgrid.grids.models import DifficultySource, Figure, Granularity
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 FIGURES: tuple[str, ...] = tuple(f.value for f in Figure)
+DIFFICULTY_LEVELS = 5  # ratings run 1..5
 CONNECTOR_REACH_M = 10_000.0
 _TOWN_KINDS = frozenset({"town", "township"})
 _METRES_PER_DEGREE_LAT = 110_574.0
@@ -234,6 +239,7 @@ class FigureInputs:
 
     area_figures: Mapping[str, tuple[int | None, int | None]]  # area key → drivers, vehicles
     segment_accidents: FloatArray  # per segment of the network
+    segment_incidents: FloatArray  # per segment of the network, in the squadron's period
     ratings: Mapping[str, tuple[int | None, float | None]]  # unit or a:<area> → diff., police
     police_total: float
 
@@ -257,6 +263,11 @@ class UnitSet:
     edge_bridges: list[tuple[int, ...]]  # bridge segments meeting at the adjacency
     town_groups: list[list[int]]  # units of each town/township split into segments
     unit_of_segment: IntArray  # per segment of the network: its unit here, or -1
+    hand_difficulty: IntArray  # the hand rating (the unit's, else its area's), 0 where none
+    hand_source: list[str]  # `unit` or `area` where there is a hand rating, else ""
+    incidents: FloatArray  # incidents on the unit's roads in the squadron's period
+    difficulty_rating: IntArray  # the rating the difficulty figure was made with, 1..5
+    difficulty_source: list[str]  # DifficultySource of each rating
     missing_areas: list[str]
     notes: list[tuple[str, str]] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
@@ -454,11 +465,15 @@ def build_units(
         np.add.at(figures[:, column[Figure.accidents]], unit_of_segment[owned], accidents[owned])
 
     total_length = float(length.sum())
+    hand_difficulty = np.zeros(n, dtype=np.int64)
+    hand_source = [""] * n
     for i, uid in enumerate(ids):
         unit_rating = inputs.ratings.get(uid, (None, None))
         area_rating = inputs.ratings.get(f"a:{unit_area[i]}", (None, None))
-        difficulty = unit_rating[0] or area_rating[0] or 1
-        figures[i, column[Figure.difficulty]] = difficulty * length[i] / 1000.0
+        if unit_rating[0]:
+            hand_difficulty[i], hand_source[i] = unit_rating[0], DifficultySource.unit.value
+        elif area_rating[0]:
+            hand_difficulty[i], hand_source[i] = area_rating[0], DifficultySource.area.value
         if unit_rating[1] is not None:
             police = unit_rating[1]
         elif area_rating[1] is not None:
@@ -470,7 +485,7 @@ def build_units(
 
     points = np.array(lonlat, dtype=np.float64).reshape(-1, 2)
     edge_u, edge_v, edge_bridges = _adjacency(net, unit_of_segment, kinds, unit_area, ids)
-    return UnitSet(
+    units = UnitSet(
         squadron_id=squadron_id,
         network=net,
         ids=ids,
@@ -486,8 +501,70 @@ def build_units(
         edge_bridges=edge_bridges,
         town_groups=town_groups,
         unit_of_segment=unit_of_segment,
+        hand_difficulty=hand_difficulty,
+        hand_source=hand_source,
+        incidents=np.zeros(n),
+        difficulty_rating=np.ones(n, dtype=np.int64),
+        difficulty_source=[DifficultySource.default.value] * n,
         missing_areas=missing,
         notes=notes,
+    )
+    return with_incidents(units, inputs.segment_incidents)
+
+
+# ---- difficulty from incidents -------------------------------------------------------------------
+
+
+def incident_ratings(road_km: FloatArray, incidents: FloatArray) -> IntArray:
+    """Each unit's rating from its incidents per road km, by the squadron's own quintiles.
+
+    The quintiles are taken among the units that have road and at least one incident (incidents
+    are sparse: with the incident-free units in, most of a county's segments would share the
+    bottom quintiles and any incident at all would rate 5). Such a unit's rating is
+    ⌈5 × the share of those units whose density is at most its own⌉: the densest fifth gets 5,
+    the next fifth 4, …, the sparsest fifth 1; equal densities share the higher rating, and a
+    lone unit with incidents gets 5. Every other unit gets 1."""
+    rating = np.ones(road_km.size, dtype=np.int64)
+    scored = np.flatnonzero((road_km > 0) & (incidents > 0))
+    if scored.size == 0:
+        return rating
+    density = incidents[scored] / road_km[scored]
+    at_most = np.searchsorted(np.sort(density), density, side="right")
+    # ⌈5k / m⌉ in integers, so that a density exactly on a fifth's edge is not lost to rounding.
+    rating[scored] = (DIFFICULTY_LEVELS * at_most + scored.size - 1) // scored.size
+    return rating
+
+
+def with_incidents(units: UnitSet, segment_incidents: FloatArray) -> UnitSet:
+    """The units with the incidents per segment counted on them and the difficulty figure made
+    again: the hand rating where there is one, else the incident rating (`incident_ratings`),
+    else 1, times road km. Cheap (no geometry): the unit cache calls it when incidents come in."""
+    counts = np.zeros(units.n)
+    owned = np.flatnonzero(units.unit_of_segment >= 0)
+    if segment_incidents.size and owned.size:
+        np.add.at(counts, units.unit_of_segment[owned], segment_incidents[owned])
+    column = {name: i for i, name in enumerate(FIGURES)}
+    road_km = units.figures[:, column[Figure.road_km]]
+    derived = incident_ratings(road_km, counts)
+    hand = units.hand_difficulty
+    rating = np.where(hand > 0, hand, derived)
+    from_incidents = (counts > 0) & (road_km > 0)
+    source = [
+        units.hand_source[i]
+        if hand[i] > 0
+        else DifficultySource.incidents.value
+        if from_incidents[i]
+        else DifficultySource.default.value
+        for i in range(units.n)
+    ]
+    figures = units.figures.copy()
+    figures[:, column[Figure.difficulty]] = rating * road_km
+    return dataclasses.replace(
+        units,
+        figures=figures,
+        incidents=counts,
+        difficulty_rating=rating.astype(np.int64),
+        difficulty_source=source,
     )
 
 

@@ -7,7 +7,9 @@ endpoint carrying neither marker.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +21,7 @@ from patrolgrid.core.auth import service
 from patrolgrid.core.auth.models import TokenKind
 from patrolgrid.core.auth.principal import Principal
 from patrolgrid.core.auth.roles import Perm, Role
-from patrolgrid.core.db import get_session, utcnow
+from patrolgrid.core.db import Database, get_session, utcnow
 from patrolgrid.core.errors import AppError
 
 SESSION_COOKIE = "pg_session"
@@ -27,6 +29,8 @@ PERMISSION_MARKER = "__patrolgrid_permission__"
 PUBLIC = "public"
 # Writing last_used_at on every request would turn each read into a write.
 _TOUCH_INTERVAL = dt.timedelta(minutes=5)
+log = logging.getLogger(__name__)
+_touches: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak refs
 
 AUTH_REQUIRED = AppError(
     401,
@@ -65,8 +69,11 @@ async def authenticate(
     row, user = found
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > _TOUCH_INTERVAL:
-        row.last_used_at = now
-        await session.commit()
+        # Recorded beside the request, not in it: the request (an SOS) must not wait for this
+        # write, which on SQLite queues behind every other writer (the position group commits).
+        task = asyncio.create_task(_touch(conn.app.state.db, row.id, now))
+        _touches.add(task)
+        task.add_done_callback(_touches.discard)
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -75,6 +82,14 @@ async def authenticate(
         token_id=row.id,
         ip=client_ip(conn),
     )
+
+
+async def _touch(db: Database, token_id: int, now: dt.datetime) -> None:
+    try:
+        async with db.sessions() as session:
+            await service.touch_token(session, token_id, now)
+    except Exception:  # a usage hint only; the app may be stopping
+        log.debug("could not record the use of token %s", token_id, exc_info=True)
 
 
 def requires(perm: Perm) -> Callable[..., Awaitable[Principal]]:

@@ -47,6 +47,13 @@ async def list_users(session: AsyncSession) -> list[User]:
     return list(await session.scalars(select(User).order_by(User.id)))
 
 
+async def touch_token(session: AsyncSession, token_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(AuthToken).where(AuthToken.id == token_id).values(last_used_at=now)
+    )
+    await session.commit()
+
+
 async def find_token(
     session: AsyncSession, token_hash: str, kind: TokenKind
 ) -> tuple[AuthToken, User] | None:

@@ -208,6 +208,12 @@ export interface Comparison {
 export type UnitKind = 'segment' | 'area'
 
 /** Properties of a unit in `GET /squadrons/{id}/units?plan_id=`. */
+/**
+ * Where a unit's difficulty rating comes from: set by hand on the unit or on its area (a hand
+ * rating always wins), derived from the incidents on its roads, or the default 1.
+ */
+export type DifficultySource = 'unit' | 'area' | 'incidents' | 'default'
+
 export interface UnitProperties extends Record<FigureKey, number> {
   unit: string
   kind: UnitKind
@@ -218,6 +224,11 @@ export interface UnitProperties extends Record<FigureKey, number> {
   workload: number
   grid: number | null
   locked: boolean
+  /** The rating 1–5 the `difficulty` figure (rating × road km) was made with. */
+  difficulty_rating: number
+  difficulty_source: DifficultySource
+  /** Incidents (not cancelled) on the unit's roads in the squadron's period. */
+  incidents: number
 }
 
 export type UnitGeometry = LineString | Polygon | MultiPolygon

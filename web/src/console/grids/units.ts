@@ -9,7 +9,7 @@
 import type { Feature, FeatureCollection, LineString, Point, Position } from 'geojson'
 import { polygonLabelPoints } from '@/shared/geo/geojson'
 import type { LonLat } from '@/shared/types'
-import type { Evaluation, PlanUnit, UnitCollection, UnitGeometry, UnitKind } from './types'
+import type { DifficultySource, Evaluation, PlanUnit, UnitCollection, UnitGeometry, UnitKind } from './types'
 
 /** Where a unit is in the plan shown. */
 export interface Placement {
@@ -93,6 +93,10 @@ export interface UnitInfo {
   areaName: string
   kind: UnitKind
   workload: number
+  /** The difficulty rating 1–5, where it comes from, and the incidents on the unit. */
+  difficultyRating: number
+  difficultySource: DifficultySource
+  incidents: number
   point: LonLat | null
 }
 
@@ -107,6 +111,9 @@ export function unitIndex(collection: UnitCollection): Map<string, UnitInfo> {
       areaName: p.area_name,
       kind: p.kind,
       workload: p.workload,
+      difficultyRating: p.difficulty_rating,
+      difficultySource: p.difficulty_source,
+      incidents: p.incidents,
       point: representativePoint(f.geometry),
     })
   }

@@ -110,6 +110,17 @@ const gridsEn: Messages['grids'] = {
     unitGrid: 'Grid',
     unitArea: 'Area',
     unitWorkload: 'Workload share',
+    unitDifficulty: 'Difficulty',
+    difficultyValue: '{rating} of 5',
+    difficultySource: {
+      unit: 'set by hand for this unit',
+      area: 'set by hand for its area',
+      incidents: 'from incidents per km',
+      default: 'default (no rating, no incidents)',
+    },
+    unitIncidents: 'Incidents in the period',
+    incidentCount: '{n} incidents',
+    incidentCountOne: '{n} incident',
     unitLocked: 'Locked to "{grid}"',
   },
   edit: {

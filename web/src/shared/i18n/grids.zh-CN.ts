@@ -112,6 +112,17 @@ const gridsZhCN = {
     unitGrid: '所属网格',
     unitArea: '所在区域',
     unitWorkload: '工作量占比',
+    unitDifficulty: '管控难度',
+    difficultyValue: '{rating} / 5',
+    difficultySource: {
+      unit: '本单元手动评定',
+      area: '所在区域手动评定',
+      incidents: '按警情密度推算',
+      default: '默认（未评定、无警情）',
+    },
+    unitIncidents: '统计期内警情',
+    incidentCount: '{n} 起',
+    incidentCountOne: '{n} 起',
     unitLocked: '锁定在「{grid}」',
   },
   edit: {
