@@ -79,6 +79,8 @@ async def test_alone_for_the_set_time_opens_a_critical_alert_and_an_officer_near
         alert = heard["data"]
         assert alert["state"] == "opened" and alert["open"] is True
         assert alert["person"]["name"] == "辅甲" and alert["grid_id"] == town.grid_id
+        # Whose grid it is, since grid names repeat across squadrons.
+        assert alert["squadron_id"] == town.squadron and alert["squadron_name"] == "城区中队"
         assert alert["nearest_lead_m"] == pytest.approx(1000, abs=20)
         event = await subscription.get()
         assert event.name == "duty.alone" and event.critical is True
@@ -87,6 +89,9 @@ async def test_alone_for_the_set_time_opens_a_critical_alert_and_an_officer_near
 
         r = await town.admin.get("/api/duty/alerts", params={"open": "true"})
         assert [a["id"] for a in r.json()["items"]] == opened
+        listed = r.json()["items"][0]
+        assert (listed["squadron_id"], listed["squadron_name"]) == (town.squadron, "城区中队")
+        assert listed["grid_name"] == alert["grid_name"]
         r = await town.admin.post(f"/api/duty/alerts/{opened[0]}/ack")
         assert r.status_code == 200, r.text
         assert r.json()["acknowledged_by"] and r.json()["open"] is True

@@ -1,6 +1,7 @@
 """The demo county's duty: every grid of every active plan has one 路警 (a police officer) and
-路员 with varied duties, every squadron has the three shifts, the current and next week are
-rostered; loading again changes nothing."""
+路员 with varied duties, every squadron has the three shifts (the night one not required to
+cover every grid), the current and next week are rostered, with no empty grid flagged at night;
+loading again changes nothing."""
 
 from __future__ import annotations
 
@@ -53,11 +54,12 @@ async def test_demo_has_posts_shifts_and_a_roster(running: Running) -> None:
         assert all(p["kind"] == "police" for p in view["unposted"])  # every 路员 has a grid
 
         shifts = (await client.get(f"/api/duty/squadrons/{squadron}/shifts")).json()["items"]
-        assert [(s["name"], s["starts"], s["ends"]) for s in shifts] == [
-            ("早班", "07:00", "15:00"),
-            ("中班", "15:00", "23:00"),
-            ("夜班", "23:00", "07:00"),
+        assert [(s["name"], s["starts"], s["ends"], s["coverage_required"]) for s in shifts] == [
+            ("早班", "07:00", "15:00", True),
+            ("中班", "15:00", "23:00", True),
+            ("夜班", "23:00", "07:00", False),  # worked by the 夜巡 patrols, not every grid
         ]
+        day_shifts = {s["id"] for s in shifts if s["coverage_required"]}
         for monday in (this_week, next_week):
             r = await client.get(
                 f"/api/duty/squadrons/{squadron}/roster", params={"week": monday.isoformat()}
@@ -74,6 +76,14 @@ async def test_demo_has_posts_shifts_and_a_roster(running: Running) -> None:
                     if e["grid_id"] == grid["grid_id"] and e["person"]["id"] == grid["lead"]["id"]
                 }
                 assert len(days_with_lead) == 7
+            # No empty grid flagged at night; by day each grid's team works one of the two
+            # shifts together, so each grid is flagged once a day, in the other one.
+            uncovered = [c for c in week["conflicts"] if c["code"] == "duty.conflict.uncovered"]
+            assert {c["shift_id"] for c in uncovered} <= day_shifts
+            assert len(uncovered) == 7 * len(view["grids"])
+            assert {(c["grid_id"], c["day"]) for c in uncovered} == {
+                (g["grid_id"], day) for g in view["grids"] for day in week["days"]
+            }
     assert duties >= {"patrol", "correct", "post", "peak", "night"}
 
     # The demo officer's phone shows their grid and shift.

@@ -69,7 +69,17 @@ async def test_shifts(duty: Duty) -> None:
         ("中班", "15:00", "23:00", False, 1),
         ("夜班", "23:00", "07:00", True, 2),
     ]
-    assert set(items[0]) == {"id", "name", "starts", "ends", "colour", "position", "overnight"}
+    assert set(items[0]) == {
+        "id",
+        "name",
+        "starts",
+        "ends",
+        "colour",
+        "position",
+        "overnight",
+        "coverage_required",
+    }
+    assert all(s["coverage_required"] is True for s in items)  # the default
 
     for body, code in (
         ({"name": "早班", "starts": "06:00", "ends": "14:00"}, "duty.shift_name_taken"),
@@ -87,6 +97,10 @@ async def test_shifts(duty: Duty) -> None:
         ({"name": "x", "starts": "07:00", "ends": "08:00", "colour": "red"}, "grids.bad_colour"),
         ({"name": "x", "starts": "07:00", "ends": "08:00", "position": -1}, "greater_than_equal"),
         ({"name": "x", "starts": "07:00"}, "missing"),
+        # A yes/no, not a word or a number that could mean one.
+        ({"name": "x", "starts": "07:00", "ends": "08:00", "coverage_required": "no"}, "bool_type"),
+        ({"name": "x", "starts": "07:00", "ends": "08:00", "coverage_required": 0}, "bool_type"),
+        ({"name": "x", "starts": "07:00", "ends": "08:00", "coverage_required": None}, "bool_type"),
     ]
     for body, code in bad:
         r = await duty.admin.post(url, json=body)
@@ -109,6 +123,13 @@ async def test_shifts(duty: Duty) -> None:
     assert r.status_code == 409 and _code(r) == "duty.shift_name_taken"
     r = await duty.admin.patch(f"/api/duty/shifts/{early}", json={"ends": "25:00"})
     assert r.status_code == 422
+    night = duty.shifts["夜班"]
+    r = await duty.admin.patch(f"/api/duty/shifts/{night}", json={"coverage_required": "false"})
+    assert r.status_code == 422 and r.json()["details"][0]["code"] == "bool_type", r.text
+    r = await duty.admin.patch(f"/api/duty/shifts/{night}", json={"coverage_required": False})
+    assert r.status_code == 200 and r.json()["coverage_required"] is False, r.text
+    r = await duty.admin.patch(f"/api/duty/shifts/{night}", json={"name": "夜巡班"})
+    assert r.json()["coverage_required"] is False  # a change of something else keeps it
     assert (
         await duty.admin.patch("/api/duty/shifts/999999", json={"name": "y"})
     ).status_code == 404
@@ -133,7 +154,13 @@ async def test_shifts(duty: Duty) -> None:
     assert r.json()["details"] == {"entries": 1}
 
     assert len(await duty.audit("duty.shift_created")) == 12
-    assert len(await duty.audit("duty.shift_updated")) == 1
+    updated = await duty.audit("duty.shift_updated")
+    assert len(updated) == 3
+    assert [
+        (e["before"]["coverage_required"], e["after"]["coverage_required"])
+        for e in updated
+        if e["entity_id"] == str(night)
+    ] == [(False, False), (True, False)]  # newest first: the rename, then coverage off
     deleted = await duty.audit("duty.shift_deleted")
     assert len(deleted) == 1 and deleted[0]["before"]["name"] == "加班8"
 
@@ -357,11 +384,53 @@ async def test_the_week_and_every_conflict(duty: Duty) -> None:
     assert r.status_code == 200 and dt.date.fromisoformat(r.json()["week_start"]).weekday() == 0
 
 
+async def test_a_shift_without_required_coverage_flags_no_empty_grid(duty: Duty) -> None:
+    """The night worked by the 夜巡 patrols, not by every grid: its empty grids are not flagged,
+    but the other rules still hold in it (a 路员 on without police)."""
+    await duty.add_shifts()
+    await _team(duty)
+    grid1 = duty.grids["active"][0]
+    night = duty.shifts["夜班"]
+    r = await duty.admin.patch(f"/api/duty/shifts/{night}", json={"coverage_required": False})
+    assert r.status_code == 200 and r.json()["coverage_required"] is False
+    r = await duty.admin.post(
+        f"/api/duty/squadrons/{duty.squadron}/shifts",
+        json={"name": "午高峰", "starts": "11:00", "ends": "13:00", "coverage_required": False},
+    )
+    assert r.status_code == 201 and r.json()["coverage_required"] is False, r.text
+    peak = r.json()["id"]
+    assert (await duty.roster(grid1, "辅二", WEEK[0], "夜班")).status_code == 201
+
+    week = await duty.week(WEEK[0])
+    assert [s["coverage_required"] for s in week["shifts"]] == [True, True, False, False]
+    uncovered = _conflicts(week, "duty.conflict.uncovered")
+    assert {c["shift_id"] for c in uncovered} == {duty.shifts["早班"], duty.shifts["中班"]}
+    assert len(uncovered) == 7 * 3 * 2  # days × grids × the two day shifts; none at night
+    assert peak not in {c["shift_id"] for c in week["conflicts"]}
+    without = _conflicts(week, "duty.conflict.member_without_lead")
+    assert [(c["person_ids"], c["shift_id"]) for c in without] == [([duty.people["辅二"]], night)]
+
+    # Required again: every grid's empty night is flagged (not grid 1's Monday night).
+    r = await duty.admin.patch(f"/api/duty/shifts/{night}", json={"coverage_required": True})
+    assert r.status_code == 200
+    uncovered = _conflicts(await duty.week(WEEK[0]), "duty.conflict.uncovered")
+    nights = [c for c in uncovered if c["shift_id"] == night]
+    assert len(nights) == 7 * 3 - 1
+    assert not [c for c in nights if c["grid_id"] == grid1 and c["day"] == WEEK[0]]
+
+
 async def test_fill_a_week_from_the_posts(duty: Duty) -> None:
     await duty.add_shifts()
     await _team(duty)
     grid1, grid2, _ = duty.grids["active"]
     url = f"/api/duty/squadrons/{duty.squadron}/roster/fill"
+    # A midday peak shift that need not cover every grid: the teams do not rotate into it, or
+    # a team there would leave one of the shifts that must be covered empty.
+    r = await duty.admin.post(
+        f"/api/duty/squadrons/{duty.squadron}/shifts",
+        json={"name": "午高峰", "starts": "11:00", "ends": "13:00", "coverage_required": False},
+    )
+    assert r.status_code == 201, r.text
     # A hand-made entry first: 辅三 works in grid 1 on Wednesday; the fill leaves that day.
     assert (await duty.roster(grid1, "辅三", WEEK[2], "早班")).status_code == 201
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { alertFromEvent, applyAlert, isFreshAlarm, alertMinutes, needsAttention, sortAlerts } from '@/console/duty/alerts'
+import { alertFromEvent, alertPlace, applyAlert, isFreshAlarm, alertMinutes, needsAttention, sortAlerts } from '@/console/duty/alerts'
 import {
   candidates,
   dutyCounts,
@@ -93,6 +93,8 @@ describe('alone alerts', () => {
     person: person(id, `员${id}`, 'auxiliary'),
     grid_id: 1,
     grid_name: '城东',
+    squadron_id: 4,
+    squadron_name: '城区一中队',
     started_at: startedAt,
     ended_at: null,
     open: true,
@@ -125,11 +127,17 @@ describe('alone alerts', () => {
 
   it('reads the event payload and refuses anything else', () => {
     const event = { ...alert(3, '2026-11-24T03:00:00Z'), state: 'opened' }
-    expect(alertFromEvent(event)).toMatchObject({ id: 3, open: true, grid_name: '城东' })
+    expect(alertFromEvent(event)).toMatchObject({ id: 3, open: true, grid_name: '城东', squadron_id: 4, squadron_name: '城区一中队' })
     expect(alertFromEvent({ ...event, ended_at: '2026-11-24T03:30:00Z', state: 'closed' })?.open).toBe(false)
     expect(alertFromEvent(null)).toBeNull()
     expect(alertFromEvent({ id: 3 })).toBeNull()
     expect(alertFromEvent({ id: 3, started_at: 'x', person: null })).toBeNull()
+  })
+
+  it('says whose grid it is from the alert itself (grid names repeat across squadrons)', () => {
+    expect(alertPlace(alert(1, '2026-11-24T01:00:00Z'))).toBe('城区一中队 · 城东')
+    expect(alertPlace({ squadron_name: '城区一中队', grid_name: '' })).toBe('城区一中队')
+    expect(alertPlace(alertFromEvent({ id: 5, started_at: '2026-11-24T01:00:00Z', person: person(5, '员5', 'auxiliary') })!)).toBe('')
   })
 
   it('counts whole minutes alone and sorts lists newest first', () => {
@@ -148,6 +156,7 @@ describe("the officer app's week", () => {
     colour: '#000000',
     position: id,
     overnight: ends <= starts,
+    coverage_required: ends > starts,
   })
   const EARLY = shift(1, '早班', '07:00', '15:00')
   const NIGHT = shift(3, '夜班', '23:00', '07:00')

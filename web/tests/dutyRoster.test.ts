@@ -22,9 +22,10 @@ function person(id: number, name: string, kind: PersonRef['kind'] = 'auxiliary')
   return { id, name, badge_no: `B${id}`, kind, post: '', mobile: '' }
 }
 
-const EARLY: Shift = { id: 1, name: '早班', starts: '07:00', ends: '15:00', colour: '#f59e0b', position: 1, overnight: false }
-const NIGHT: Shift = { id: 3, name: '夜班', starts: '23:00', ends: '07:00', colour: '#6366f1', position: 3, overnight: true }
-const MIDDLE: Shift = { id: 2, name: '中班', starts: '15:00', ends: '23:00', colour: '#3b82f6', position: 2, overnight: false }
+const EARLY: Shift = { id: 1, name: '早班', starts: '07:00', ends: '15:00', colour: '#f59e0b', position: 1, overnight: false, coverage_required: true }
+// Worked by the 夜巡 patrols, not by every grid: an empty grid at night is no conflict.
+const NIGHT: Shift = { id: 3, name: '夜班', starts: '23:00', ends: '07:00', colour: '#6366f1', position: 3, overnight: true, coverage_required: false }
+const MIDDLE: Shift = { id: 2, name: '中班', starts: '15:00', ends: '23:00', colour: '#3b82f6', position: 2, overnight: false, coverage_required: true }
 
 const LEAD_A = person(1, '王警官', 'police')
 const MEMBER_A = person(2, '李路员')
@@ -86,6 +87,15 @@ describe('roster columns', () => {
       columnKey('2026-11-25', 3),
     ])
     expect(columns.filter((c) => c.running).map((c) => c.key)).toEqual([columnKey('2026-11-25', 2)])
+  })
+
+  it('say which shifts must cover every grid (须全覆盖)', () => {
+    const columns = buildColumns(DAYS.slice(0, 1), [NIGHT, EARLY, MIDDLE])
+    expect(columns.map((c) => [c.shift.name, c.required])).toEqual([
+      ['早班', true],
+      ['中班', true],
+      ['夜班', false],
+    ])
   })
 
   it("marks Monday's night shift as running early on Tuesday", () => {

@@ -1,9 +1,10 @@
 """The demo county's duty: in every squadron's active plan, one 路警 per grid (police officers
 whose job title is 网格路警 first) and the squadron's auxiliaries and public-welfare staff dealt
-out over the grids as 路员 (their duty from their job title), the three shifts, and the roster
-of the current week and the next, filled by the fill rule. Idempotent: each part is made only
-where it is missing (posts for a plan without any, shifts for a squadron without any, a week
-without entries), so a demo loaded before duty existed gets it on the next start.
+out over the grids as 路员 (their duty from their job title), the three shifts (the night one
+not required to cover every grid), and the roster of the current week and the next, filled by
+the fill rule. Idempotent: each part is made only where it is missing (posts for a plan
+without any, shifts for a squadron without any, a week without entries), so a demo loaded
+before duty existed gets it on the next start.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from patrolgrid.grids import service as grid_service
 from patrolgrid.grids.models import PlanGrid
 from patrolgrid.org.models import Person, PersonKind, Squadron
 
+# name, starts, ends, colour, coverage required: the day shifts must cover every grid; the
+# night is worked by the 夜巡 patrols, not by every grid, so an empty grid at night is no conflict.
 SHIFTS = [
-    ("早班", "07:00", "15:00", "#67c23a"),
-    ("中班", "15:00", "23:00", "#e6a23c"),
-    ("夜班", "23:00", "07:00", "#409eff"),
+    ("早班", "07:00", "15:00", "#67c23a", True),
+    ("中班", "15:00", "23:00", "#e6a23c", True),
+    ("夜班", "23:00", "07:00", "#409eff", False),
 ]
 # A 路员's duty from their job title in the demo organisation (`data.POSTS`).
 DUTY_OF_TITLE: dict[str, Duty] = {
@@ -68,8 +71,14 @@ async def ensure_demo_duty(session: AsyncSession, bus: Bus) -> bool:
         if plan is None:
             continue
         if not await duty_service.shifts_of(session, squadron.id):
-            for name, starts, ends, colour in SHIFTS:
-                body = ShiftIn(name=name, starts=starts, ends=ends, colour=colour)
+            for name, starts, ends, colour, coverage_required in SHIFTS:
+                body = ShiftIn(
+                    name=name,
+                    starts=starts,
+                    ends=ends,
+                    colour=colour,
+                    coverage_required=coverage_required,
+                )
                 await duty_flows.create_shift(session, bus, squadron.id, body, SYSTEM)
             changed = True
         if not await duty_service.posts_of_plan(session, plan.id):

@@ -289,13 +289,15 @@ class AloneWatch:
 
 async def alerts_out(session: AsyncSession, rows: Sequence[DutyAlert]) -> list[AlertOut]:
     people = await duty_service.people_by_id(session, {a.person_id for a in rows})
-    grids = await duty_service.grids_by_id(session, {a.grid_id for a in rows})
+    places = await duty_service.grid_squadrons(session, {a.grid_id for a in rows})
     return [
         AlertOut(
             id=a.id,
             person=duty_service.person_ref(people[a.person_id]),
             grid_id=a.grid_id,
-            grid_name=grids[a.grid_id].name if a.grid_id in grids else None,
+            grid_name=places[a.grid_id][0].name,
+            squadron_id=places[a.grid_id][1].id,
+            squadron_name=places[a.grid_id][1].name,
             started_at=a.started_at,
             ended_at=a.ended_at,
             open=a.ended_at is None,

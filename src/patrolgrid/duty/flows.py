@@ -592,6 +592,7 @@ def _shift_snapshot(shift: DutyShift) -> dict[str, Any]:
         "ends": shift.ends,
         "colour": shift.colour,
         "position": shift.position,
+        "coverage_required": shift.coverage_required,
     }
 
 
@@ -632,6 +633,7 @@ async def create_shift(
         ends=body.ends,
         colour=body.colour,
         position=position,
+        coverage_required=body.coverage_required,
     )
     session.add(shift)
     try:
@@ -894,7 +896,9 @@ async def fill_week(
     """Fills a week of the active plan from its posts (the rule, in docs/duty.md):
 
     - the day shifts are those that end on the day they start (早班, 中班), by position; the
-      night shifts the others (夜班). Without day shifts every shift counts as one.
+      night shifts the others (夜班). Without day shifts every shift counts as one. The teams
+      rotate over the day shifts that require coverage (over all of them when none does):
+      a team placed in a shift that may stay empty would leave one that must be covered empty;
     - each grid's 路警 and its 路员 work one day shift together every day of the week; which one
       turns over week by week (ISO week number + grid number), so neighbouring grids cover
       different times and everyone alternates early and late weeks;
@@ -916,6 +920,7 @@ async def fill_week(
             "The squadron has no shifts yet; set them up first",
         )
     day_shifts = [s for s in shifts if not is_overnight(s.starts, s.ends)] or shifts
+    day_shifts = [s for s in day_shifts if s.coverage_required] or day_shifts
     night_shifts = [s for s in shifts if is_overnight(s.starts, s.ends)]
     start = week_start(body.week)
     days = [start + dt.timedelta(days=i) for i in range(7)]

@@ -15,7 +15,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import (
     Date,
     Float,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -107,7 +108,9 @@ class DutyPost(Base):
 
 class DutyShift(Base):
     """A squadron's shift: local start and end times; an end at or before the start is on the
-    next day (a night shift)."""
+    next day (a night shift). `coverage_required`: every grid must have someone on in this
+    shift, so the roster flags a grid nobody covers; a shift without it (a 夜班 worked by the
+    夜巡 patrols, not by every grid) raises no such flag."""
 
     __tablename__ = "duty_shifts"
     __table_args__ = (UniqueConstraint("squadron_id", "name", name="uq_duty_shifts_squadron_name"),)
@@ -121,6 +124,7 @@ class DutyShift(Base):
     ends: Mapped[str] = mapped_column(String(5))
     colour: Mapped[str] = mapped_column(String(7))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    coverage_required: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class RosterEntry(Base):
@@ -334,6 +338,7 @@ class ShiftIn(BaseModel):
     ends: HHMM
     colour: Colour = "#409eff"
     position: int | None = Field(None, ge=0, le=1000)  # None: after the last
+    coverage_required: StrictBool = True  # False: an empty grid in this shift is no conflict
 
 
 class ShiftUpdate(BaseModel):
@@ -343,6 +348,7 @@ class ShiftUpdate(BaseModel):
     ends: HHMM | None = None
     colour: Colour | None = None
     position: int | None = Field(None, ge=0, le=1000)
+    coverage_required: StrictBool | None = None
 
 
 class ShiftOut(BaseModel):
@@ -353,6 +359,7 @@ class ShiftOut(BaseModel):
     colour: str
     position: int
     overnight: bool  # ends on the next day
+    coverage_required: bool  # every grid must have someone on (else no uncovered conflict)
 
     @classmethod
     def of(cls, shift: DutyShift) -> ShiftOut:
@@ -364,6 +371,7 @@ class ShiftOut(BaseModel):
             colour=shift.colour,
             position=shift.position,
             overnight=is_overnight(shift.starts, shift.ends),
+            coverage_required=shift.coverage_required,
         )
 
 

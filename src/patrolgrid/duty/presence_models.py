@@ -85,7 +85,9 @@ class AlertOut(BaseModel):
     id: int
     person: PersonRef
     grid_id: int
-    grid_name: str | None
+    grid_name: str
+    squadron_id: int  # the squadron whose grid it is (grid names repeat across squadrons)
+    squadron_name: str
     started_at: dt.datetime
     ended_at: dt.datetime | None
     open: bool

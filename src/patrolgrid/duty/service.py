@@ -24,7 +24,7 @@ from patrolgrid.duty.models import (
     shift_window,
 )
 from patrolgrid.grids.models import GridPlan, Label, PlanGrid, PlanStatus, PlanUnit
-from patrolgrid.org.models import Person, PersonKind
+from patrolgrid.org.models import Person, PersonKind, Squadron
 
 # ---- people --------------------------------------------------------------------------------------
 
@@ -77,6 +77,23 @@ async def grids_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Pl
         return {}
     rows = await session.scalars(select(PlanGrid).where(PlanGrid.id.in_(wanted)))
     return {g.id: g for g in rows}
+
+
+async def grid_squadrons(
+    session: AsyncSession, ids: Iterable[int]
+) -> dict[int, tuple[PlanGrid, Squadron]]:
+    """grid → the grid and the squadron whose plan holds it (grid names repeat across
+    squadrons: 1 号网格 is in every one)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(PlanGrid, Squadron)
+        .join(GridPlan, GridPlan.id == PlanGrid.plan_id)
+        .join(Squadron, Squadron.id == GridPlan.squadron_id)
+        .where(PlanGrid.id.in_(wanted))
+    )
+    return {grid.id: (grid, squadron) for grid, squadron in rows}
 
 
 async def unit_grids(session: AsyncSession, plan_id: int) -> dict[str, int]:
@@ -296,7 +313,8 @@ class RosterContext:
 
     days: Sequence[dt.date]  # the week
     shifts: Sequence[DutyShift]  # the squadron's shifts
-    plan_grids: Sequence[PlanGrid]  # the active plan's grids (each must be covered)
+    # The active plan's grids: each must be covered in every shift that requires coverage.
+    plan_grids: Sequence[PlanGrid]
     entries: Sequence[RosterEntry]  # the week's entries (days of the week) in the squadron's grids
     # Entries of the same people just around the week (the night before, the day after) and in
     # other squadrons' grids: a double booking can involve them.
@@ -313,14 +331,16 @@ def _label(zh: str, en: str) -> Label:
 
 def conflicts(ctx: RosterContext) -> list[Conflict]:
     """Every conflict of the week, in a stable order: double bookings, then per day, shift and
-    grid: uncovered grids, 路员 outside their grid, 路员 without police."""
+    grid: uncovered grids (in the shifts that require coverage), 路员 outside their grid, 路员
+    without police."""
     found = _double_booked(ctx)
     week = set(ctx.days)
     by_cell: dict[tuple[dt.date, int, int], list[RosterEntry]] = defaultdict(list)
     for entry in ctx.entries:
         by_cell[(entry.day, entry.shift_id, entry.grid_id)].append(entry)
+    covered_shifts = [s for s in ctx.shifts if s.coverage_required]
     for day in ctx.days:
-        for shift in ctx.shifts:
+        for shift in covered_shifts:
             for grid in ctx.plan_grids:
                 if not by_cell.get((day, shift.id, grid.id)):
                     found.append(

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("ends", sa.String(length=5), nullable=False),
         sa.Column("colour", sa.String(length=7), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("coverage_required", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.ForeignKeyConstraint(
             ["squadron_id"],
             ["squadrons.id"],

@@ -45,7 +45,9 @@ export function alertFromEvent(data: unknown): DutyAlert | null {
   if (typeof a.person !== 'object' || a.person === null || typeof a.person.id !== 'number') return null
   return {
     grid_id: 0,
-    grid_name: null,
+    grid_name: '',
+    squadron_id: 0,
+    squadron_name: '',
     ended_at: null,
     nearest_lead_m: null,
     acknowledged_by: null,
@@ -53,6 +55,11 @@ export function alertFromEvent(data: unknown): DutyAlert | null {
     ...a,
     open: (a.ended_at ?? null) === null,
   } as DutyAlert
+}
+
+/** Where the 路员 was alone: "squadron · grid" (grid names repeat across squadrons). */
+export function alertPlace(alert: Pick<DutyAlert, 'squadron_name' | 'grid_name'>): string {
+  return [alert.squadron_name, alert.grid_name].filter(Boolean).join(' · ')
 }
 
 /** Whole minutes from the alert's opening to `now` (never negative). */

@@ -33,6 +33,8 @@ export interface RosterColumn {
   today: boolean
   /** The shift is running now. */
   running: boolean
+  /** Every grid must have someone on (须全覆盖): an empty grid here is a conflict. */
+  required: boolean
 }
 
 export interface RosterCell {
@@ -116,6 +118,7 @@ export function buildColumns(days: readonly string[], shifts: readonly Shift[], 
       firstOfDay: index === 0,
       today: day === today,
       running: running.has(columnKey(day, shift.id)),
+      required: shift.coverage_required,
     })),
   )
 }

@@ -86,6 +86,11 @@ export interface Shift {
   position: number
   /** Ends on the next day. */
   overnight: boolean
+  /**
+   * 须全覆盖: every grid must have someone on in this shift, else the roster flags the grid
+   * uncovered. False for a night worked by the 夜巡 patrols rather than by every grid.
+   */
+  coverage_required: boolean
 }
 
 export interface ShiftInput {
@@ -94,6 +99,7 @@ export interface ShiftInput {
   ends: string
   colour: string
   position?: number
+  coverage_required?: boolean
 }
 
 export interface RosterEntry {
@@ -230,7 +236,10 @@ export interface DutyAlert {
   id: number
   person: PersonRef
   grid_id: number
-  grid_name: string | null
+  grid_name: string
+  /** The squadron whose grid it is (grid names repeat across squadrons). */
+  squadron_id: number
+  squadron_name: string
   started_at: string
   ended_at: string | null
   open: boolean
