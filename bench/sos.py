@@ -219,6 +219,7 @@ def measure(quick: bool, database: str) -> list[str]:
         if backend.drop:
             backend.drop()
     (sent,) = answered
+    backend_name = "SQLite" if database == "sqlite" else "PostgreSQL"
     latencies, missing = [], 0
     for sos_id, written, _ in sent:
         for mine in seen["arrivals"]:
@@ -241,7 +242,7 @@ def measure(quick: bool, database: str) -> list[str]:
         f"accepted in the measured window, statuses {paced['statuses']}); {CONSOLES} consoles "
         f"on `tracking` + `command`; {count} SOS, one every {SPACING_S:g} s, each from a "
         f"different officer; {ON_DUTY} people on duty told on their phones; the generated "
-        f"78k-arc town as the road network; SQLite. Server CPU "
+        f"78k-arc town as the road network; {backend_name}. Server CPU "
         f"{busy / (time.time() - t0):.0%} of a core over the run.",
         "",
         "| measure | p50 ms | p99 ms | max ms | n |",

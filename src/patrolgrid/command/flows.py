@@ -185,30 +185,34 @@ class Command:
         lon = data.lon if data and data.lon is not None else (state.lon if state else None)
         lat = data.lat if data and data.lat is not None else (state.lat if state else None)
         current = state.status if state else Status.off_duty.value
-        sos = SosAlert(
-            person_id=person.id,
-            source="device" if alarm_id is not None else "app",
-            client_ref=data.client_ref if data else None,
-            alarm_id=alarm_id,
-            lon=lon,
-            lat=lat,
-            status_before=status_before or (current if current != Status.sos.value else None),
-        )
-        session.add(sos)
-        await session.flush()
-        audit.record(
-            session,
-            by.actor,
-            "sos.raised",
-            "sos",
-            sos.id,
-            after={"person_id": person.id, "source": sos.source},
-        )
-        if current != Status.sos.value:
-            # set_status commits the SOS with the status change, in one transaction.
-            await self.tracking.set_status(session, person.id, Status.sos, by.actor, allowed=None)
-        else:
-            await session.commit()
+        # Ahead of the position batches (SQLite: see WriteGate), from the insert to the commit.
+        async with self.db.write_gate.urgent():
+            sos = SosAlert(
+                person_id=person.id,
+                source="device" if alarm_id is not None else "app",
+                client_ref=data.client_ref if data else None,
+                alarm_id=alarm_id,
+                lon=lon,
+                lat=lat,
+                status_before=status_before or (current if current != Status.sos.value else None),
+            )
+            session.add(sos)
+            await session.flush()
+            audit.record(
+                session,
+                by.actor,
+                "sos.raised",
+                "sos",
+                sos.id,
+                after={"person_id": person.id, "source": sos.source},
+            )
+            if current != Status.sos.value:
+                # set_status commits the SOS with the status change, in one transaction.
+                await self.tracking.set_status(
+                    session, person.id, Status.sos, by.actor, allowed=None
+                )
+            else:
+                await session.commit()
         # Every console first, from the rows in hand (no read between the commit and the
         # alarm); whose phones to ring, the trail and the responders follow in the update.
         trail = (

@@ -202,7 +202,7 @@ class PositionWriter:
     async def _commit(self, batch: list[tuple[list[Report], asyncio.Future[None]]]) -> None:
         reports = [report for reports, _ in batch for report in reports]
         try:
-            async with self._db.sessions() as session:
+            async with self._db.write_gate.bulk(), self._db.sessions() as session:
                 stored, alarms = await _store(session, reports)
                 await session.commit()
         except Exception as exc:
