@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import inspect, text
@@ -9,7 +10,7 @@ from sqlalchemy import inspect, text
 from patrolgrid.app import create_app
 from patrolgrid.config import Settings
 from patrolgrid.core.auth import Role
-from patrolgrid.core.db import Database
+from patrolgrid.core.db import Database, WriteGate
 from patrolgrid.models import metadata
 from tests.conftest import PASSWORD, Running
 
@@ -90,3 +91,44 @@ async def test_acknowledged_writes_survive_a_restart(settings: Settings) -> None
         assert r.status_code == 200
         names = [s["name"] for s in (await client.get("/api/org/squadrons")).json()["items"]]
         assert names == ["滨江中队"]
+
+
+async def test_write_gate_lets_an_urgent_write_go_between_bulk_batches() -> None:
+    """The running batch finishes; the urgent write goes next; the next batch waits for it."""
+    gate = WriteGate(enabled=True)
+    order: list[str] = []
+    first_batch_in = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def batch(name: str, hold: asyncio.Event | None = None) -> None:
+        async with gate.bulk():
+            order.append(f"{name} start")
+            if hold is not None:
+                first_batch_in.set()
+                await hold.wait()
+            order.append(f"{name} end")
+
+    async def urgent() -> None:
+        async with gate.urgent():
+            order.append("urgent")
+            await asyncio.sleep(0.01)
+            order.append("urgent end")
+
+    first = asyncio.create_task(batch("b1", release_first))
+    await first_batch_in.wait()
+    sos = asyncio.create_task(urgent())
+    await asyncio.sleep(0)
+    second = asyncio.create_task(batch("b2"))
+    await asyncio.sleep(0.01)
+    assert order == ["b1 start"]  # the urgent write waits for the running batch, b2 for both
+    release_first.set()
+    await asyncio.gather(first, sos, second)
+    assert order == ["b1 start", "b1 end", "urgent", "urgent end", "b2 start", "b2 end"]
+
+
+async def test_write_gate_does_nothing_where_writers_do_not_exclude_each_other() -> None:
+    gate = WriteGate(enabled=False)
+    async with gate.bulk(), gate.urgent():
+        pass
+    assert Database("postgresql+psycopg://u@127.0.0.1/x").write_gate.enabled is False
+    assert Database("sqlite+aiosqlite:///:memory:").write_gate.enabled is True
