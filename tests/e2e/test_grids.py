@@ -290,6 +290,22 @@ def test_commander_designs_moves_a_unit_and_activates_a_grid_plan(
     assert [(m["person"]["name"], m["duty"]) for m in grid_one["members"]] == [(member, "patrol")]
     shot(page, "grids-10-posted")
 
+    # The rest of the squadron comes over from the plan this one replaced, by unit overlap;
+    # grid 1 keeps the 路警 just posted, and whoever cannot be placed is listed with the reason.
+    page.get_by_test_id("duty-copy").click()
+    dialog = page.get_by_test_id("duty-copy-dialog")
+    expect(dialog.get_by_test_id("duty-copy-source")).to_contain_text("v1")
+    dialog.get_by_test_id("duty-copy-submit").click()
+    result = dialog.get_by_test_id("duty-copy-result")
+    expect(result).to_be_visible()
+    assert int(result.get_attribute("data-copied") or 0) > 0
+    shot(page, "grids-11-posts-carried-over")
+    dialog.locator(".el-dialog__footer button").click()
+    expect(card.get_by_test_id("duty-grid-lead")).to_contain_text(lead)
+    posts = page.request.get(base_url + f"/api/duty/squadrons/{plan.squadron_id}/posts").json()
+    assert sum(g["lead"] is not None for g in posts["grids"]) > 1
+    assert sum(len(g["members"]) for g in posts["grids"]) > 1
+
 
 def _pick(page: Page, select: Locator, text: str) -> None:
     """Opens an Element Plus select, types to filter, and picks the option."""

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { alertFromEvent, alertPlace, applyAlert, isFreshAlarm, alertMinutes, needsAttention, sortAlerts } from '@/console/duty/alerts'
 import {
+  copySources,
+  defaultCopySource,
   candidates,
   dutyCounts,
   lacksLead,
@@ -191,5 +193,40 @@ describe("the officer app's week", () => {
   it('dials the digits only', () => {
     expect(telHref('139 0000-0001')).toBe('tel:13900000001')
     expect(telHref('+86 139')).toBe('tel:+86139')
+  })
+})
+
+describe('carrying posts over from another plan', () => {
+  const plan = (id: number, version: number, status: string, activated_at: string | null) => ({
+    id,
+    version,
+    name: `v${version}`,
+    status,
+    activated_at,
+    created_at: '2026-12-01T00:00:00Z',
+  })
+
+  it('offers every other plan, newest first', () => {
+    const plans = [plan(1, 1, 'retired', '2026-11-01T00:00:00Z'), plan(3, 3, 'draft', null), plan(2, 2, 'active', '2026-12-01T00:00:00Z')]
+    expect(copySources(plans, 3).map((p) => p.id)).toEqual([2, 1])
+  })
+
+  it('a draft takes the active plan first', () => {
+    const plans = [plan(1, 1, 'retired', '2026-11-01T00:00:00Z'), plan(2, 2, 'active', '2026-12-01T00:00:00Z'), plan(3, 3, 'draft', null)]
+    expect(defaultCopySource(plans, 3)?.id).toBe(2)
+  })
+
+  it('a plan just activated takes the plan it replaced, not a newer unused draft', () => {
+    const plans = [
+      plan(1, 1, 'retired', '2026-11-01T00:00:00Z'),
+      plan(2, 2, 'retired', '2026-12-01T00:00:00Z'),
+      plan(3, 3, 'active', '2026-12-05T00:00:00Z'),
+      plan(4, 4, 'draft', null),
+    ]
+    expect(defaultCopySource(plans, 3)?.id).toBe(2)
+  })
+
+  it('nothing to offer when the plan is the only one', () => {
+    expect(defaultCopySource([plan(1, 1, 'active', '2026-12-01T00:00:00Z')], 1)).toBeNull()
   })
 })

@@ -97,3 +97,33 @@ export function sortedGrids(posts: SquadronPosts): GridPosts[] {
       ),
     }))
 }
+
+/** The plans posts can be carried over from: the squadron's others, newest first. */
+export interface CopySource {
+  id: number
+  version: number
+  name: string
+  status: string
+  activated_at: string | null
+  created_at: string
+}
+
+export function copySources<T extends CopySource>(plans: readonly T[], planId: number): T[] {
+  return plans
+    .filter((p) => p.id !== planId)
+    .sort((a, b) => b.version - a.version || b.id - a.id)
+}
+
+/**
+ * Which plan to offer first: the one most recently in force (the active plan when this one is
+ * a draft, else the plan this one replaced), else the newest other.
+ */
+export function defaultCopySource<T extends CopySource>(plans: readonly T[], planId: number): T | null {
+  const others = copySources(plans, planId)
+  const active = others.find((p) => p.status === 'active')
+  if (active) return active
+  const used = others
+    .filter((p) => p.activated_at !== null)
+    .sort((a, b) => (b.activated_at ?? '').localeCompare(a.activated_at ?? ''))
+  return used[0] ?? others[0] ?? null
+}

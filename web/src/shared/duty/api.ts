@@ -3,6 +3,7 @@ import type { RequestOptions } from '../api'
 import { api } from '../http'
 import type { ItemList } from '../types'
 import type {
+  CopyResult,
   CoverageCollection,
   Duty,
   DutyAlert,
@@ -30,6 +31,9 @@ export const dutyApi = {
   createPost: (body: PostCreate) => api.post<PostOut>(`${BASE}/posts`, body),
   changeDuty: (postId: number, duty: Duty) => api.patch<PostOut>(`${BASE}/posts/${postId}`, { duty }),
   deletePost: (postId: number) => api.delete(`${BASE}/posts/${postId}`),
+  /** Carries the posts of `fromPlanId` over to `planId`'s grids by largest unit overlap. */
+  copyPosts: (planId: number, fromPlanId: number) =>
+    api.post<CopyResult>(`${BASE}/plans/${planId}/posts/copy-from/${fromPlanId}`),
 
   shifts: (squadronId: number, options?: RequestOptions) =>
     api.get<ItemList<Shift>>(`${BASE}/squadrons/${squadronId}/shifts`, options),

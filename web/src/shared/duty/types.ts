@@ -76,6 +76,23 @@ export interface PostOut {
   duty: Duty | null
 }
 
+/** Someone `copy-from` could not place in the new plan, and why (`code`, `message`). */
+export interface CopySkipped {
+  person: PersonRef
+  from_grid_id: number
+  role: DutyRole
+  code: string
+  message: LocalizedText
+}
+
+/** What `POST /plans/{id}/posts/copy-from/{other}` carried over. */
+export interface CopyResult {
+  plan_id: number
+  from_plan_id: number
+  copied: PostOut[]
+  skipped: CopySkipped[]
+}
+
 export interface Shift {
   id: number
   name: string

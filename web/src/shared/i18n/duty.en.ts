@@ -84,6 +84,18 @@ const dutyEn: Messages['gridDuty'] = {
     dutyChanged: "{name}'s duty is now {duty}",
     unpostedTitle: 'Not posted',
     unpostedEmpty: 'Everyone in the squadron has a post',
+    copy: {
+      button: 'Carry over posts from another plan',
+      title: 'Carry over posts',
+      hint: 'Brings the chosen plan’s officers and auxiliaries to this plan: each goes to the new grid sharing most units with their old one; people already posted and grids that have an officer stay as they are.',
+      from: 'From plan',
+      plan: 'v{version} {name}',
+      submit: 'Carry over',
+      done: '{n} posts carried over',
+      skipped: '{n} people not carried over',
+      noneSkipped: 'Everyone was carried over',
+      noSources: 'The squadron has no other plan',
+    },
   },
   roster: {
     prev: 'Previous',

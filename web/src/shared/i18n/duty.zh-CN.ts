@@ -87,6 +87,18 @@ const dutyZhCN = {
     dutyChanged: '{name} 的职责已改为{duty}',
     unpostedTitle: '未分配人员',
     unpostedEmpty: '本中队人员均已分配岗位',
+    copy: {
+      button: '沿用其他方案的岗位',
+      title: '沿用岗位',
+      hint: '把所选方案的路警、路员带到本方案：每人进入与原网格重合单元最多的新网格；已有岗位的人和已有路警的网格保持不变。',
+      from: '来源方案',
+      plan: 'v{version} {name}',
+      submit: '沿用',
+      done: '已沿用 {n} 个岗位',
+      skipped: '未能沿用 {n} 人',
+      noneSkipped: '所有人都已沿用',
+      noSources: '本中队没有其他方案',
+    },
   },
   roster: {
     prev: '上一周',
