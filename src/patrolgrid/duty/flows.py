@@ -113,6 +113,15 @@ async def _publish(bus: Bus, name: str, data: dict[str, Any]) -> None:
     await bus.publish(Event(TOPIC, name, data))
 
 
+async def _publish_post(bus: Bus, plan: GridPlan, change: str, **details: Any) -> None:
+    """`duty.post` for consoles showing the plan's posts: what changed, and the post or count."""
+    await _publish(
+        bus,
+        "duty.post",
+        {"squadron_id": plan.squadron_id, "plan_id": plan.id, "change": change, **details},
+    )
+
+
 async def require_squadron(session: AsyncSession, squadron_id: int) -> Squadron:
     squadron = await org_service.get_squadron(session, squadron_id)
     if squadron is None:
@@ -341,16 +350,7 @@ async def create_post(session: AsyncSession, bus: Bus, body: PostIn, actor: Acto
     )
     await session.commit()
     out = _post_out(post, person)
-    await _publish(
-        bus,
-        "duty.post",
-        {
-            "squadron_id": plan.squadron_id,
-            "plan_id": plan.id,
-            "change": "created",
-            "post": out.model_dump(mode="json"),
-        },
-    )
+    await _publish_post(bus, plan, "created", post=out.model_dump(mode="json"))
     return out
 
 
@@ -379,16 +379,7 @@ async def update_post(
     )
     await session.commit()
     out = _post_out(post, person)
-    await _publish(
-        bus,
-        "duty.post",
-        {
-            "squadron_id": plan.squadron_id,
-            "plan_id": plan.id,
-            "change": "updated",
-            "post": out.model_dump(mode="json"),
-        },
-    )
+    await _publish_post(bus, plan, "updated", post=out.model_dump(mode="json"))
     return out
 
 
@@ -400,16 +391,7 @@ async def delete_post(session: AsyncSession, bus: Bus, post_id: int, actor: Acto
     )
     await session.delete(post)
     await session.commit()
-    await _publish(
-        bus,
-        "duty.post",
-        {
-            "squadron_id": plan.squadron_id,
-            "plan_id": plan.id,
-            "change": "deleted",
-            "post_id": post_id,
-        },
-    )
+    await _publish_post(bus, plan, "deleted", post_id=post_id)
 
 
 def _skip_reason(code: str) -> Label:
@@ -553,17 +535,7 @@ async def copy_posts(
     )
     await session.commit()
     copied = [_post_out(p, person) for p, person in created]
-    await _publish(
-        bus,
-        "duty.post",
-        {
-            "squadron_id": target.squadron_id,
-            "plan_id": target.id,
-            "change": "copied",
-            "from_plan_id": source.id,
-            "count": len(copied),
-        },
-    )
+    await _publish_post(bus, target, "copied", from_plan_id=source.id, count=len(copied))
     return CopyOut(
         plan_id=target.id,
         from_plan_id=source.id,
