@@ -5,29 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Query, Response, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patrolgrid.cameras import files, flows, service
 from patrolgrid.cameras.media import MEDIA_MOUNT, MediaFiles
 from patrolgrid.cameras.models import CameraIn, CameraList, CameraOut, CameraUpdate, ImportResult
 from patrolgrid.core.auth import Perm, Principal, requires
-from patrolgrid.core.bus import Bus
 from patrolgrid.core.db import Database, RowId, get_session
 from patrolgrid.core.realtime import Hub
+from patrolgrid.core.web import XLSX, BusDep
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 Reader = Annotated[Principal, Depends(requires(Perm.cameras_read))]
 Manager = Annotated[Principal, Depends(requires(Perm.cameras_manage))]
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
-    return bus
-
-
-BusDep = Annotated[Bus, Depends(_bus)]
 
 
 @router.get("")
@@ -49,7 +41,7 @@ async def list_cameras(
         200: {
             "content": {
                 "text/csv": {},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                XLSX: {},
             }
         }
     },
@@ -58,11 +50,7 @@ async def export_cameras(
     session: Session, _: Reader, format: Literal["csv", "xlsx"] = "csv"
 ) -> Response:
     cameras = await service.list_cameras(session)
-    media = (
-        "text/csv; charset=utf-8"
-        if format == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    media = "text/csv; charset=utf-8" if format == "csv" else XLSX
     return Response(
         files.export_cameras(cameras, format),
         media_type=media,

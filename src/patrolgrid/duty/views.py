@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from patrolgrid.config import Settings
 from patrolgrid.core.auth import Perm, Principal, requires
-from patrolgrid.core.bus import Bus
 from patrolgrid.core.db import RowId, get_session, utcnow
 from patrolgrid.core.jsonutil import JSONResponse
 from patrolgrid.core.realtime import Hub
+from patrolgrid.core.web import GEOJSON, XLSX, BusDep
 from patrolgrid.duty import flows
 from patrolgrid.duty.alone import AloneWatch, list_alerts
 from patrolgrid.duty.models import (
@@ -45,14 +45,6 @@ router = APIRouter(prefix="/api/duty", tags=["duty"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 Reader = Annotated[Principal, Depends(requires(Perm.duty_read))]
 Manager = Annotated[Principal, Depends(requires(Perm.duty_manage))]
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
-    return bus
-
-
-BusDep = Annotated[Bus, Depends(_bus)]
 
 
 # ---- posts ---------------------------------------------------------------------------------------
@@ -178,9 +170,6 @@ def register_realtime(hub: Hub) -> None:
 
 
 # ---- 见警率 / 管事率 and the alone alerts (presence_flows.py, alone.py) --------------------------
-
-GEOJSON = "application/geo+json"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _settings(request: Request) -> Settings:

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, Up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patrolgrid.core.auth import Perm, Principal, requires
-from patrolgrid.core.bus import Bus
 from patrolgrid.core.db import RowId, get_session
 from patrolgrid.core.jsonutil import JSONResponse
 from patrolgrid.core.realtime import Hub
+from patrolgrid.core.web import GEOJSON, XLSX, BusDep
 from patrolgrid.grids import files, flows, service
 from patrolgrid.grids.flows import Grids
 from patrolgrid.grids.models import (
@@ -55,13 +55,6 @@ router = APIRouter(prefix="/api/grids", tags=["grids"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 Reader = Annotated[Principal, Depends(requires(Perm.grids_read))]
 Manager = Annotated[Principal, Depends(requires(Perm.grids_manage))]
-GEOJSON = "application/geo+json"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
-    return bus
 
 
 def _grids(request: Request) -> Grids:
@@ -69,7 +62,6 @@ def _grids(request: Request) -> Grids:
     return grids
 
 
-BusDep = Annotated[Bus, Depends(_bus)]
 Runtime = Annotated[Grids, Depends(_grids)]
 
 

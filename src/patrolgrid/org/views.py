@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patrolgrid.core.auth import Perm, Principal, requires
-from patrolgrid.core.bus import Bus
 from patrolgrid.core.db import MAX_ID, RowId, get_session
+from patrolgrid.core.web import XLSX, BusDep
 from patrolgrid.org import files, flows, service
 from patrolgrid.org.models import (
     BrigadeOut,
@@ -30,14 +30,6 @@ router = APIRouter(prefix="/api/org", tags=["org"])
 Session = Annotated[AsyncSession, Depends(get_session)]
 Reader = Annotated[Principal, Depends(requires(Perm.people_read))]
 Writer = Annotated[Principal, Depends(requires(Perm.people_write))]
-
-
-def _bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
-    return bus
-
-
-BusDep = Annotated[Bus, Depends(_bus)]
 
 
 @router.get("/brigade")
@@ -121,7 +113,7 @@ async def list_people(
         200: {
             "content": {
                 "text/csv": {},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                XLSX: {},
             }
         }
     },
@@ -132,11 +124,7 @@ async def export_people(
     people, _total = await service.list_people(
         session, q=None, squadron_id=None, kind=None, active=None, limit=None, offset=0
     )
-    media = (
-        "text/csv; charset=utf-8"
-        if format == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    media = "text/csv; charset=utf-8" if format == "csv" else XLSX
     return Response(
         files.export_people(people, format),
         media_type=media,

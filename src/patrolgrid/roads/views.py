@@ -15,6 +15,7 @@ from patrolgrid.core.auth import Perm, Principal, requires
 from patrolgrid.core.db import get_session
 from patrolgrid.core.errors import AppError
 from patrolgrid.core.jsonutil import JSONResponse
+from patrolgrid.core.web import GEOJSON
 from patrolgrid.geo.routing import Router
 from patrolgrid.roads import service
 from patrolgrid.roads.graph import RoutingGraph
@@ -40,7 +41,6 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 MapReader = Annotated[Principal, Depends(requires(Perm.map_read))]
 
 MAX_SEGMENTS = 20_000
-GEOJSON = "application/geo+json"
 # Which road classes a map at a given zoom shows: a county overview needs the arteries only.
 _MAJOR = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link"})
 _SECONDARY = _MAJOR | {"secondary", "secondary_link"}
